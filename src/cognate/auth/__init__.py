@@ -1,0 +1,1 @@
+"""The sign-in engine: auth flow state machine, SRP, password credentials, TOTP, sessions."""

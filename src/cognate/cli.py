@@ -1,0 +1,106 @@
+"""The `cognate` command: `serve` runs the server, `outbox` prints the dev outbox."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cognate.settings import Settings
+
+# flag -> Settings field; each flag's env twin is COGNATE_<FIELD>.
+_SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
+    "--host": ("host", str, "address to listen on (COGNATE_HOST, default 127.0.0.1)"),
+    "--port": ("port", int, "port to listen on (COGNATE_PORT, default 9229)"),
+    "--data-dir": ("data_dir", Path, "state directory (COGNATE_DATA_DIR, default .cognate)"),
+    "--database-url": ("database_url", str, "postgresql://… store (COGNATE_DATABASE_URL)"),
+    "--public-url": ("public_url", str, "external base URL (COGNATE_PUBLIC_URL)"),
+    "--region": ("region", str, "AWS region (COGNATE_REGION, default us-east-1)"),
+    "--account-id": ("account_id", str, "AWS account id (COGNATE_ACCOUNT_ID)"),
+    "--admin-credentials": (
+        "admin_credentials",
+        str,
+        "KEYID:SECRET[,…] for SigV4 (COGNATE_ADMIN_CREDENTIALS)",
+    ),
+    "--smtp-url": ("smtp_url", str, "smtp://host:port for email (COGNATE_SMTP_URL)"),
+    "--email-from": ("email_from", str, "default sender (COGNATE_EMAIL_FROM)"),
+    "--sms-webhook-url": ("sms_webhook_url", str, "SMS webhook (COGNATE_SMS_WEBHOOK_URL)"),
+    "--functions-dir": ("functions_dir", Path, "trigger handlers (COGNATE_FUNCTIONS_DIR)"),
+    "--log-level": ("log_level", str, "debug, info, warning, error (COGNATE_LOG_LEVEL)"),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cognate", description="A self-hosted identity service speaking Cognito's APIs."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server (AWS APIs, OIDC, hosted UI)")
+    for flag, (field, kind, text) in _SERVE_FLAGS.items():
+        serve.add_argument(flag, dest=field, type=kind, default=None, help=text)
+    outbox = commands.add_parser("outbox", help="print the messages in the dev outbox")
+    outbox.add_argument("--data-dir", dest="data_dir", type=Path, default=None)
+    outbox.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        field: getattr(args, field)
+        for field, _kind, _text in _SERVE_FLAGS.values()
+        if getattr(args, field, None) is not None
+    }
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        sys.exit(f"cognate: invalid setting: {exc}")
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from cognate.app import create_app
+    from cognate.secretbox import MasterKeyError
+
+    if not settings.credentials():
+        sys.exit(
+            f"cognate: refusing to listen on {settings.host} without COGNATE_ADMIN_CREDENTIALS "
+            "(the development pair test/test is only accepted on loopback)"
+        )
+    try:
+        app = create_app(settings)
+    except MasterKeyError as exc:
+        sys.exit(f"cognate: {exc}")
+    # uvicorn handles SIGTERM: it stops accepting, finishes requests in flight, runs shutdown,
+    # then re-raises the signal to the handler that was there before it; ours makes that a
+    # clean exit with status 0 rather than death by signal.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        server_header=False,
+    )
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    sys.exit(0)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `cognate` command."""
+    args = _parser().parse_args(argv)
+    settings = _settings(args)
+    if args.command == "serve":
+        _serve(settings)
+    elif args.command == "outbox":
+        from cognate.messages.outbox import print_outbox
+
+        print_outbox(settings.data_dir, as_json=args.json)

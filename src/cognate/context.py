@@ -1,0 +1,40 @@
+"""Context: what every handler receives. Built once by `app.create_app`, copied per request."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from cognate.clock import Clock
+from cognate.messages.delivery import Delivery
+from cognate.secretbox import SecretBox
+from cognate.settings import Settings
+from cognate.store.store import Store
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Context:
+    """The wired service objects plus, per request, its id and source address."""
+
+    settings: Settings
+    store: Store
+    secrets: SecretBox
+    delivery: Delivery
+    clock: Clock
+    base_url: str
+    request_id: str = ""
+    source_ip: str = ""
+
+    @property
+    def region(self) -> str:
+        """The region in IDs and ARNs."""
+        return self.settings.region
+
+    @property
+    def account_id(self) -> str:
+        """The account id in ARNs."""
+        return self.settings.account_id
+
+    def for_request(self, request_id: str, source_ip: str) -> Context:
+        """A copy carrying one request's id and source address."""
+        return dataclasses.replace(self, request_id=request_id, source_ip=source_ip)

@@ -1,0 +1,1 @@
+"""Pure rules of pools, clients, users and attributes: sync, no I/O."""

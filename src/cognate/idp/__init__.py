@@ -1,0 +1,17 @@
+"""cognito-idp operations, one module per resource; importing this package registers them all."""
+
+# Each import registers that module's operations with `idp`.
+from cognate.idp import (  # noqa: F401
+    clients,
+    domains,
+    groups,
+    pools,
+    tags,
+    user_attributes,
+    user_listing,
+    user_passwords,
+    users,
+)
+from cognate.idp.registry import idp
+
+__all__ = ["idp"]

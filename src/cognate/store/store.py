@@ -1,0 +1,66 @@
+"""The store: engine, migrations and transactions. Queries live beside it, one module per resource
+(`pools.py`, `users.py`, `groups.py`), as functions taking the connection of a transaction.
+
+Every operation's writes happen inside one `async with store.begin() as tx:` block, so a failure
+leaves nothing half-written; never await a trigger, a webhook or slow crypto inside one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cognate.store.dialects import WRITE_OPTION, create_engine
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class Store:
+    """One database, reached through short explicit transactions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    async def migrate(self) -> None:
+        """Apply every Alembic migration not yet applied (safe to run from many processes)."""
+
+        def upgrade(connection: Connection) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(_MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        async with self.engine.connect() as connection:
+            connection = await connection.execution_options(**{WRITE_OPTION: True})
+            await connection.run_sync(upgrade)
+            await connection.commit()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A writing transaction: committed when the block ends, rolled back if it raises."""
+        async with self.engine.connect() as connection:
+            connection = await connection.execution_options(**{WRITE_OPTION: True})
+            async with connection.begin():
+                yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction (on SQLite it does not take the write lock)."""
+        async with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    async def close(self) -> None:
+        """Release every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,165 @@
+"""The schema: one MetaData, tables as module constants. Change it only with a migration.
+
+Pool and client configuration is kept as the wire-shaped JSON Describe* echoes back (DESIGN §5),
+with columns only for what is looked up or constrained. Users keep their attributes as JSON and,
+for ListUsers filters and alias sign-in, indexed copies in `user_attributes` and `aliases`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cognate.store.dialects import Timestamp
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+user_pools = sa.Table(
+    "user_pools",
+    metadata,
+    sa.Column("id", sa.String(55), primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+user_pool_clients = sa.Table(
+    "user_pool_clients",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column(
+        "pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+client_secrets = sa.Table(
+    "client_secrets",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "client_id",
+        sa.ForeignKey("user_pool_clients.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # AES-GCM under the master key: a client secret must be shown again by Describe.
+    sa.Column("secret", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+domains = sa.Table(
+    "domains",
+    metadata,
+    sa.Column("domain", sa.String(253), primary_key=True),
+    sa.Column(
+        "pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("username", sa.String(128), nullable=False),
+    # The lookup form of the username: lower-cased unless the pool is case-sensitive.
+    sa.Column("username_key", sa.String(128), nullable=False),
+    sa.Column("sub", sa.String(36), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    # AES-GCM of the SRP salt and verifier (auth/passwords.py); NULL for users without one.
+    sa.Column("password", sa.LargeBinary, nullable=True),
+    sa.Column("password_set_at", Timestamp, nullable=True),
+    sa.Column("mfa", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("pool_id", "username_key"),
+    sa.UniqueConstraint("pool_id", "sub"),
+    sa.Index("ix_users_pool_id_username", "pool_id", "username"),
+    sa.Index("ix_users_pool_id_status", "pool_id", "status"),
+)
+
+user_attributes = sa.Table(
+    "user_attributes",
+    metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    # Filterable attributes only (ListUsers), truncated to what an index can hold.
+    sa.Column("value", sa.String(512), nullable=False),
+    sa.Index("ix_user_attributes_pool_id_name_value", "pool_id", "name", "value"),
+)
+
+aliases = sa.Table(
+    "aliases",
+    metadata,
+    sa.Column("pool_id", sa.String(55), primary_key=True),
+    # email, phone_number or preferred_username
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("value_key", sa.String(512), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+password_history = sa.Table(
+    "password_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("password", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("description", sa.String(2048), nullable=True),
+    sa.Column("role_arn", sa.String(2048), nullable=True),
+    sa.Column("precedence", sa.Integer, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+user_groups = sa.Table(
+    "user_groups",
+    metadata,
+    sa.Column("pool_id", sa.String(55), primary_key=True),
+    sa.Column("group_name", sa.String(128), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "group_name"], ["groups.pool_id", "groups.name"], ondelete="CASCADE"
+    ),
+    sa.Index("ix_user_groups_user_id", "user_id"),
+)
+
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("kid", sa.String(64), primary_key=True),
+    sa.Column(
+        "pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    # id, access or saml: Cognito signs each kind with its own key.
+    sa.Column("purpose", sa.String(16), nullable=False),
+    # AES-GCM of the PEM private key.
+    sa.Column("private_key", sa.LargeBinary, nullable=False),
+    sa.Column("certificate", sa.Text, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("retired_at", Timestamp, nullable=True),
+)

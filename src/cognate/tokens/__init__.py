@@ -1,0 +1,1 @@
+"""Signing keys, JWKS, and the ID, access and refresh tokens."""

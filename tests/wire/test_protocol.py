@@ -1,0 +1,95 @@
+"""The AWS JSON 1.1 edge as clients meet it: targets, bodies, signatures, errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import botocore.exceptions
+import httpx
+import pytest
+
+from tests.conftest import RunningServer, make_client
+
+IDP_TARGET = "AWSCognitoIdentityProviderService"
+
+
+def post(server: RunningServer, target: str, body: bytes | str) -> httpx.Response:
+    return httpx.post(
+        server.url + "/",
+        content=body,
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target},
+    )
+
+
+def error_of(response: httpx.Response) -> tuple[int, str, str]:
+    body = response.json()
+    assert response.headers["x-amzn-ErrorType"] == body["__type"]
+    return response.status_code, body["__type"], body["message"]
+
+
+def test_health(server: RunningServer) -> None:
+    response = httpx.get(server.url + "/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_unknown_target_is_unknown_operation(server: RunningServer) -> None:
+    status, name, _ = error_of(post(server, f"{IDP_TARGET}.NoSuchThing", "{}"))
+    assert (status, name) == (400, "UnknownOperationException")
+    status, name, _ = error_of(post(server, "SomethingElse.ListUserPools", "{}"))
+    assert (status, name) == (400, "UnknownOperationException")
+
+
+@pytest.mark.parametrize("body", ["{not json", "[1, 2]", '"text"', "\xff\xfe"])
+def test_malformed_body_is_serialization_error(server: RunningServer, body: str) -> None:
+    # A public operation, so the body is judged without a signature.
+    status, name, _ = error_of(post(server, f"{IDP_TARGET}.InitiateAuth", body.encode("latin-1")))
+    assert (status, name) == (400, "SerializationException")
+
+
+def test_signed_operation_without_signature(server: RunningServer) -> None:
+    status, name, _ = error_of(post(server, f"{IDP_TARGET}.ListUserPools", '{"MaxResults": 5}'))
+    assert name == "MissingAuthenticationTokenException"
+    assert status == 403
+
+
+def test_wrong_secret_is_invalid_signature(server: RunningServer) -> None:
+    client = make_client(server.url, aws_secret_access_key="not-the-secret")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        client.list_user_pools(MaxResults=5)
+    assert caught.value.response["Error"]["Code"] == "InvalidSignatureException"
+
+
+def test_unknown_key_is_unrecognized_client(server: RunningServer) -> None:
+    client = make_client(server.url, aws_access_key_id="AKIDUNKNOWN")
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        client.list_user_pools(MaxResults=5)
+    assert caught.value.response["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_validation_error_names_the_field(idp_client: Any) -> None:
+    with pytest.raises(idp_client.exceptions.InvalidParameterException) as caught:
+        idp_client.describe_user_pool(UserPoolId="not a pool id")
+    message = caught.value.response["Error"]["Message"]
+    assert message.startswith("1 validation error detected: Value 'not a pool id' at 'userPoolId'")
+    assert "regular expression pattern" in message
+
+
+def test_unimplemented_operation_is_named_not_500(server: RunningServer) -> None:
+    from cognate.awsjson.model import IDP_SERVICE, load_service
+    from cognate.idp import idp
+
+    service = load_service(IDP_SERVICE)
+    missing = sorted(set(service.model.operation_names) - set(idp.handlers))
+    unsigned = [name for name in missing if not service.is_signed(service.operation(name))]
+    if not unsigned:
+        pytest.skip("every public cognito-idp operation is implemented")
+    name = unsigned[0]
+    response = post(server, f"{IDP_TARGET}.{name}", json.dumps({}))
+    status, error, message = error_of(response)
+    assert status == 400
+    # Either the model's validation (required members) or the explicit not-built error; never 500.
+    assert error in {"InvalidParameterException", "UnsupportedOperationException"}
+    if error == "UnsupportedOperationException":
+        assert name in message
