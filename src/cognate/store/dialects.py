@@ -61,6 +61,18 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+def in_code_point_order(dialect: str, column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """`column` compared in code-point order, the order a prefix range needs.
+
+    SQLite's default BINARY collation already is. PostgreSQL compares in the column's collation,
+    and a linguistic one (en_US…) would put values with the prefix outside the range; migration
+    0002 adds the matching `COLLATE "C"` indexes so the comparison stays indexed.
+    """
+    if dialect == "postgresql":
+        return column.collate("C")
+    return column
+
+
 def is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
     """True when an IntegrityError comes from a unique constraint (on either database)."""
     text = str(exc.orig).lower()

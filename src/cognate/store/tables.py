@@ -92,6 +92,8 @@ users = sa.Table(
     sa.UniqueConstraint("pool_id", "sub"),
     sa.Index("ix_users_pool_id_username", "pool_id", "username"),
     sa.Index("ix_users_pool_id_status", "pool_id", "status"),
+    sa.Index("ix_users_pool_id_id", "pool_id", "id"),
+    # PostgreSQL also has ix_users_username_prefix (username_key COLLATE "C"): migration 0002.
 )
 
 user_attributes = sa.Table(
@@ -103,6 +105,7 @@ user_attributes = sa.Table(
     # Filterable attributes only (ListUsers), truncated to what an index can hold.
     sa.Column("value", sa.String(512), nullable=False),
     sa.Index("ix_user_attributes_pool_id_name_value", "pool_id", "name", "value"),
+    # PostgreSQL also has ix_user_attributes_prefix (value COLLATE "C"): migration 0002.
 )
 
 aliases = sa.Table(

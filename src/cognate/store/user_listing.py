@@ -26,6 +26,7 @@ from cognate.domain.user_filter import (
     prefix_upper_bound,
     user_statuses,
 )
+from cognate.store.dialects import in_code_point_order
 from cognate.store.tables import user_attributes, users
 from cognate.store.users import user_from_row
 
@@ -102,10 +103,7 @@ def _comparison(
     """Conditions for `column` equal to `value`, or starting with it as an index range."""
     if not user_filter.is_prefix:
         return [column == value]
-    if dialect == "postgresql":
-        # Prefix order is code-point order; PostgreSQL compares in the column's collation unless
-        # told otherwise, and a linguistic collation would put prefixed values outside the range.
-        column = column.collate("C")
+    column = in_code_point_order(dialect, column)
     conditions = [column >= value]
     bound = prefix_upper_bound(value)
     if bound is not None:
