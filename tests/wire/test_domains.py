@@ -37,23 +37,29 @@ def test_create_and_describe_prefix_domain(idp_client: Any, pool_id: str, prefix
 
 
 def test_custom_domain(idp_client: Any, pool_id: str, prefix: str) -> None:
-    # DomainType's model pattern allows no dots, so the host name here has none.
+    host = f"{prefix}.example.com"  # a full host name, beyond the model's prefix-only pattern
     created = idp_client.create_user_pool_domain(
-        Domain=prefix,
+        Domain=host,
         UserPoolId=pool_id,
         CustomDomainConfig={"CertificateArn": CERTIFICATE},
         ManagedLoginVersion=2,
     )
     assert re.fullmatch(r"d[a-z0-9]{13}\.cloudfront\.net", created["CloudFrontDomain"])
     assert created["ManagedLoginVersion"] == 2
-    description = idp_client.describe_user_pool_domain(Domain=prefix)["DomainDescription"]
+    description = idp_client.describe_user_pool_domain(Domain=host)["DomainDescription"]
     assert description["CustomDomainConfig"] == {"CertificateArn": CERTIFICATE}
     assert description["CloudFrontDistribution"] == created["CloudFrontDomain"]
     pool = idp_client.describe_user_pool(UserPoolId=pool_id)["UserPool"]
-    assert pool["CustomDomain"] == prefix
+    assert pool["CustomDomain"] == host
     # A pool may hold a prefix domain beside its custom domain.
     idp_client.create_user_pool_domain(Domain=prefix + "-p", UserPoolId=pool_id)
     assert idp_client.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Domain"] == prefix + "-p"
+
+
+def test_prefix_domain_is_one_label(idp_client: Any, pool_id: str, prefix: str) -> None:
+    with pytest.raises(idp_client.exceptions.InvalidParameterException, match="pattern"):
+        idp_client.create_user_pool_domain(Domain=f"{prefix}.example.com", UserPoolId=pool_id)
+    assert "Domain" not in idp_client.describe_user_pool(UserPoolId=pool_id)["UserPool"]
 
 
 def test_describe_unknown_domain_is_empty(idp_client: Any) -> None:
@@ -161,7 +167,7 @@ def test_delete_errors(idp_client: Any, prefix: str) -> None:
     with pytest.raises(idp_client.exceptions.ResourceNotFoundException):
         idp_client.delete_user_pool_domain(Domain=prefix, UserPoolId="us-east-1_nope12345")
     with pytest.raises(idp_client.exceptions.InvalidParameterException, match="domain"):
-        idp_client.delete_user_pool_domain(Domain="a.b", UserPoolId="us-east-1_nope12345")
+        idp_client.delete_user_pool_domain(Domain="Not_Valid", UserPoolId="us-east-1_nope12345")
 
 
 def test_deleting_the_pool_frees_its_domain(idp_client: Any, prefix: str) -> None:

@@ -378,8 +378,21 @@ def _is_timestamp(value: Any) -> bool:
     return True
 
 
+# Where Cognito's servers accept more than the model says. DomainType's model pattern admits
+# only a prefix label, yet CreateUserPoolDomain takes a custom domain's full host name
+# (`auth.example.com`); domain/client.py holds prefix domains to the model's pattern.
+_SERVER_CONSTRAINTS: dict[str, dict[str, Any]] = {
+    "DomainType": {
+        "min": 1,
+        "max": 253,
+        "pattern": r"^(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)*"
+        r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$",
+    },
+}
+
+
 def _string(shape: Any) -> Faults:
-    meta = shape.metadata
+    meta = _SERVER_CONSTRAINTS.get(shape.name, shape.metadata)
     low, high = meta.get("min"), meta.get("max")
     pattern = meta.get("pattern")
     matcher = _compile_pattern(pattern).fullmatch if pattern is not None else None

@@ -10,6 +10,7 @@ API reference and the developer guide ("Application-specific settings with app c
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import string
 from collections.abc import Mapping, Sequence
@@ -397,6 +398,8 @@ def check_oauth(config: Mapping[str, Any], *, has_secret: bool) -> None:
 # Hosted-UI domains live here because they exist only to serve app clients' OAuth endpoints.
 
 RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
+# The model's DomainType pattern, which holds for prefix domains (custom ones are host names).
+_PREFIX_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")
 MANAGED_LOGIN_VERSIONS = (1, 2)
 
 
@@ -427,6 +430,12 @@ def domain_config(
     config = dict(current or {})
     if current is None:
         custom = request.get("CustomDomainConfig")
+        if custom is None and not _PREFIX_DOMAIN.fullmatch(domain):
+            raise InvalidParameterException(
+                f"1 validation error detected: Value '{domain}' at 'domain' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: "
+                "^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$"
+            )
         if custom is None and any(word in domain for word in RESERVED_DOMAIN_WORDS):
             raise InvalidParameterException(
                 "Domain cannot contain reserved word: "
