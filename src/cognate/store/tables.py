@@ -88,6 +88,8 @@ users = sa.Table(
     sa.Column("mfa", sa.JSON, nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
+    # GlobalSignOut: access and ID tokens issued before this are refused.
+    sa.Column("tokens_valid_after", Timestamp, nullable=True),
     sa.UniqueConstraint("pool_id", "username_key"),
     sa.UniqueConstraint("pool_id", "sub"),
     sa.Index("ix_users_pool_id_username", "pool_id", "username"),
@@ -165,4 +167,60 @@ signing_keys = sa.Table(
     sa.Column("certificate", sa.Text, nullable=True),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("retired_at", Timestamp, nullable=True),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # Keyed hash of the opaque token (SecretBox.keyed_hash): the token itself is never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The jti family every token minted from this refresh token carries as origin_jti.
+    sa.Column("origin_jti", sa.String(36), nullable=False, unique=True),
+    sa.Column("device_key", sa.String(55), nullable=True),
+    sa.Column("scopes", sa.JSON, nullable=False),
+    sa.Column("auth_time", Timestamp, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("revoked_at", Timestamp, nullable=True),
+    # Rotation: when this token was exchanged for a new one (grace period starts then).
+    sa.Column("rotated_at", Timestamp, nullable=True),
+)
+
+one_time_codes = sa.Table(
+    "one_time_codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # SIGN_UP, FORGOT_PASSWORD, VERIFY:<attribute>, MFA:<kind>…: one live code per purpose.
+    sa.Column("purpose", sa.String(64), nullable=False),
+    # Keyed hash of the code; the code itself is never stored.
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("used_at", Timestamp, nullable=True),
+    sa.UniqueConstraint("user_id", "purpose"),
+)
+
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("pool_id", sa.String(55), primary_key=True),
+    # The user's id as text for known users, a keyed hash of the lookup name for unknown ones.
+    sa.Column("subject", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("locked_until", Timestamp, nullable=True),
+    sa.Column("updated_at", Timestamp, nullable=False, index=True),
+)
+
+spent_sessions = sa.Table(
+    "spent_sessions",
+    metadata,
+    # The id inside a sealed auth Session or SRP SECRET_BLOCK: inserting it spends it once.
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("expires_at", Timestamp, nullable=False, index=True),
 )
