@@ -1,4 +1,5 @@
-"""The `cognate` command: `serve` runs the server, `outbox` prints the dev outbox."""
+"""The `cognate` command: `serve` runs the server, `outbox` prints the dev outbox, `keys rotate`
+rotates a pool's token signing keys."""
 
 from __future__ import annotations
 
@@ -46,6 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     outbox = commands.add_parser("outbox", help="print the messages in the dev outbox")
     outbox.add_argument("--data-dir", dest="data_dir", type=Path, default=None)
     outbox.add_argument("--json", action="store_true", help="one JSON object per line")
+    keys = commands.add_parser("keys", help="manage the pools' token signing keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    rotate = key_commands.add_parser(
+        "rotate",
+        help="retire a pool's ID and access token keys and make new ones (old tokens keep "
+        "verifying until they expire; other server processes switch within 60 s)",
+    )
+    rotate.add_argument("--pool-id", dest="pool_id", required=True)
+    for flag in ("--data-dir", "--database-url"):
+        field, kind, text = _SERVE_FLAGS[flag]
+        rotate.add_argument(flag, dest=field, type=kind, default=None, help=text)
     return parser
 
 
@@ -104,3 +116,30 @@ def main(argv: Sequence[str] | None = None) -> None:
         from cognate.messages.outbox import print_outbox
 
         print_outbox(settings.data_dir, as_json=args.json)
+    elif args.command == "keys":
+        _rotate_keys(settings, args.pool_id)
+
+
+def _rotate_keys(settings: Settings, pool_id: str) -> None:
+    import asyncio
+    import json
+
+    from cognate.app import create_context
+    from cognate.store.pools import get_pool
+    from cognate.tokens.keys import rotate
+
+    async def run() -> list[str] | None:
+        ctx = create_context(settings)
+        try:
+            await ctx.store.migrate()
+            async with ctx.store.read() as conn:
+                if await get_pool(conn, pool_id) is None:
+                    return None
+            return await rotate(ctx, pool_id)
+        finally:
+            await ctx.store.close()
+
+    kids = asyncio.run(run())
+    if kids is None:
+        sys.exit(f"cognate: user pool {pool_id} does not exist")
+    print(json.dumps({"UserPoolId": pool_id, "kids": kids}))  # noqa: T201 (command output)

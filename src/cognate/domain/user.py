@@ -44,6 +44,8 @@ class User:
     mfa: Mapping[str, Any]
     created_at: datetime
     updated_at: datetime
+    # GlobalSignOut cut-off: access tokens issued (iat) before it are refused.
+    tokens_valid_after: datetime | None = None
 
 
 def username_key(username: str, *, case_sensitive: bool) -> str:

@@ -1,0 +1,249 @@
+"""Queries on token signing keys and refresh tokens.
+
+Refresh tokens are stored only as a keyed hash (SecretBox.keyed_hash); single use under rotation
+is enforced here by a conditional UPDATE whose row count says who won (DESIGN §0), never by
+process memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cognate.domain.pool import Pool
+from cognate.domain.user import User
+from cognate.store.tables import refresh_tokens, signing_keys, user_pools, users
+from cognate.store.users import user_from_row
+
+TOKEN_PURPOSES = ("id", "access")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredKey:
+    """A signing key row; `private_key` is still encrypted."""
+
+    kid: str
+    pool_id: str
+    purpose: str
+    private_key: bytes
+    created_at: datetime
+    retired_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshRecord:
+    """A stored refresh token (its hash, never the token)."""
+
+    id: int
+    pool_id: str
+    client_id: str
+    user_id: int
+    origin_jti: str
+    device_key: str | None
+    scopes: tuple[str, ...]
+    auth_time: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    rotated_at: datetime | None
+
+
+def _key(row: sa.Row[Any]) -> StoredKey:
+    return StoredKey(
+        kid=row.kid,
+        pool_id=row.pool_id,
+        purpose=row.purpose,
+        private_key=row.private_key,
+        created_at=row.created_at,
+        retired_at=row.retired_at,
+    )
+
+
+async def token_keys(
+    conn: AsyncConnection, pool_id: str, *, retired_after: datetime | None = None
+) -> list[StoredKey]:
+    """The pool's ID and access token keys: unretired ones, plus those retired after
+    `retired_after` when given; oldest first (ties broken by kid, so every process agrees)."""
+    live: sa.ColumnElement[bool] = signing_keys.c.retired_at.is_(None)
+    if retired_after is not None:
+        live = sa.or_(live, signing_keys.c.retired_at > retired_after)
+    query = (
+        signing_keys.select()
+        .where(
+            signing_keys.c.pool_id == pool_id,
+            signing_keys.c.purpose.in_(TOKEN_PURPOSES),
+            live,
+        )
+        .order_by(signing_keys.c.created_at, signing_keys.c.kid)
+    )
+    return [_key(row) for row in await conn.execute(query)]
+
+
+async def delete_key(conn: AsyncConnection, kid: str) -> None:
+    """Remove a key that never signed anything (the loser of a creation race)."""
+    await conn.execute(signing_keys.delete().where(signing_keys.c.kid == kid))
+
+
+async def retire_keys(conn: AsyncConnection, pool_id: str, now: datetime) -> int:
+    """Retire the pool's current ID and access token keys; returns how many were retired."""
+    result = await conn.execute(
+        signing_keys.update()
+        .where(
+            signing_keys.c.pool_id == pool_id,
+            signing_keys.c.purpose.in_(TOKEN_PURPOSES),
+            signing_keys.c.retired_at.is_(None),
+        )
+        .values(retired_at=now)
+    )
+    return int(result.rowcount)
+
+
+def _refresh(row: sa.Row[Any]) -> RefreshRecord:
+    return RefreshRecord(
+        id=row.rt_id,
+        pool_id=row.rt_pool_id,
+        client_id=row.rt_client_id,
+        user_id=row.rt_user_id,
+        origin_jti=row.rt_origin_jti,
+        device_key=row.rt_device_key,
+        scopes=tuple(row.rt_scopes),
+        auth_time=row.rt_auth_time,
+        expires_at=row.rt_expires_at,
+        revoked_at=row.rt_revoked_at,
+        rotated_at=row.rt_rotated_at,
+    )
+
+
+_REFRESH_COLUMNS = [column.label(f"rt_{column.name}") for column in refresh_tokens.c]
+
+
+async def insert_refresh_token(
+    conn: AsyncConnection,
+    *,
+    token_hash: str,
+    pool_id: str,
+    client_id: str,
+    user_id: int,
+    origin_jti: str,
+    device_key: str | None,
+    scopes: Sequence[str],
+    auth_time: datetime,
+    expires_at: datetime,
+    now: datetime,
+) -> None:
+    """Store a new refresh token by its hash."""
+    await conn.execute(
+        refresh_tokens.insert().values(
+            token_hash=token_hash,
+            pool_id=pool_id,
+            client_id=client_id,
+            user_id=user_id,
+            origin_jti=origin_jti,
+            device_key=device_key,
+            scopes=list(scopes),
+            auth_time=auth_time,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+async def find_refresh_token(
+    conn: AsyncConnection, token_hash: str
+) -> tuple[RefreshRecord, User] | None:
+    """The refresh token with hash `token_hash` and its user, in one query; None if unknown
+    (tokens of deleted users are gone with them: ON DELETE CASCADE)."""
+    query = (
+        sa.select(users, *_REFRESH_COLUMNS)
+        .join(refresh_tokens, refresh_tokens.c.user_id == users.c.id)
+        .where(refresh_tokens.c.token_hash == token_hash)
+    )
+    row = (await conn.execute(query)).first()
+    return (_refresh(row), user_from_row(row)) if row else None
+
+
+async def mark_rotated(conn: AsyncConnection, record_id: int, now: datetime) -> bool:
+    """Mark a refresh token as exchanged; True only for the one caller that did it first."""
+    result = await conn.execute(
+        refresh_tokens.update()
+        .where(
+            refresh_tokens.c.id == record_id,
+            refresh_tokens.c.rotated_at.is_(None),
+            refresh_tokens.c.revoked_at.is_(None),
+        )
+        .values(rotated_at=now)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def revoke_refresh_token(conn: AsyncConnection, record_id: int, now: datetime) -> None:
+    """Revoke one refresh token (and so every token carrying its origin_jti)."""
+    await conn.execute(
+        refresh_tokens.update()
+        .where(refresh_tokens.c.id == record_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def sign_out_user(conn: AsyncConnection, user_id: int, *, now: datetime) -> None:
+    """GlobalSignOut: revoke every refresh token of the user and refuse access tokens issued
+    before `now` (stored to the whole second: see tokens.issue.authenticate_access_token)."""
+    await conn.execute(
+        refresh_tokens.update()
+        .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await conn.execute(
+        users.update()
+        .where(users.c.id == user_id)
+        .values(tokens_valid_after=now.replace(microsecond=0))
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenSubject:
+    """What checking an access token needs from the store: its user, pool, and whether the
+    refresh token it descends from (origin_jti) was revoked."""
+
+    pool: Pool
+    user: User
+    is_origin_revoked: bool
+
+
+_POOL_COLUMNS = [column.label(f"up_{column.name}") for column in user_pools.c]
+
+
+async def token_subject(
+    conn: AsyncConnection, pool_id: str, sub: str, origin_jti: str | None
+) -> TokenSubject | None:
+    """The user `sub` of pool `pool_id` with its pool and origin's revocation, in one indexed
+    query (the GetUser hot path); None if the user no longer exists."""
+    origin = (
+        sa.select(refresh_tokens.c.revoked_at)
+        .where(refresh_tokens.c.origin_jti == origin_jti)
+        .scalar_subquery()
+        if origin_jti
+        else sa.null()
+    )
+    query = (
+        sa.select(users, *_POOL_COLUMNS, origin.label("origin_revoked_at"))
+        .join(user_pools, user_pools.c.id == users.c.pool_id)
+        .where(users.c.pool_id == pool_id, users.c.sub == sub)
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    pool = Pool(
+        id=row.up_id,
+        name=row.up_name,
+        config=row.up_config,
+        created_at=row.up_created_at,
+        updated_at=row.up_updated_at,
+    )
+    return TokenSubject(
+        pool=pool, user=user_from_row(row), is_origin_revoked=row.origin_revoked_at is not None
+    )
