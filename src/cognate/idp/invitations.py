@@ -10,12 +10,12 @@ unless EMAIL is asked for.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cognate.context import Context
 from cognate.domain.pool import Pool
+from cognate.idp.notify import email_bodies, pool_sender
 from cognate.messages import templates
 
 
@@ -42,10 +42,9 @@ async def send_invitation(
     if "EMAIL" in mediums and email:
         body = template.get("EmailMessage") or templates.DEFAULT_INVITE_EMAIL
         subject = template.get("EmailSubject") or templates.DEFAULT_INVITE_SUBJECT
-        text, html_body = _email_bodies(body, sign_in_name, password)
-        sender = (pool.config.get("EmailConfiguration") or {}).get("From")
+        text, html_body = email_bodies(body, code=password, username=sign_in_name)
         await ctx.delivery.send_email(
-            to=email, subject=subject, text=text, html=html_body, sender=sender
+            to=email, subject=subject, text=text, html=html_body, sender=pool_sender(pool)
         )
     phone = attributes.get("phone_number")
     if "SMS" in mediums and phone:
@@ -53,11 +52,3 @@ async def send_invitation(
         await ctx.delivery.send_sms(
             to=phone, message=templates.render(message, code=password, username=sign_in_name)
         )
-
-
-def _email_bodies(body: str, username: str, password: str) -> tuple[str, str | None]:
-    if not templates.looks_like_html(body):
-        return templates.render(body, code=password, username=username), None
-    # Values are escaped in the HTML part: a password may contain `&` or `<`.
-    rendered = templates.render(body, code=html.escape(password), username=html.escape(username))
-    return templates.html_to_text(rendered), rendered

@@ -29,7 +29,7 @@ from cognate.idp.user_lookup import require_user
 from cognate.store import users as user_store
 
 
-async def _save_attributes(
+async def save_attributes(
     ctx: Context, conn: AsyncConnection, pool: Pool, user: User, attributes: Mapping[str, str]
 ) -> None:
     """Store new attributes, reindex them and recompute aliases (AliasExistsException if taken)."""
@@ -59,7 +59,7 @@ async def admin_update_user_attributes(
         user = await require_user(conn, pool, req["Username"])
         attributes = updated_attributes(user.attributes, changes)
         check_required(pool.schema, attributes)
-        await _save_attributes(ctx, conn, pool, user, attributes)
+        await save_attributes(ctx, conn, pool, user, attributes)
     return {}
 
 
@@ -71,5 +71,5 @@ async def admin_delete_user_attributes(
         pool = await require_pool(conn, req["UserPoolId"])
         user = await require_user(conn, pool, req["Username"])
         attributes = without_attributes(pool.schema, user.attributes, req["UserAttributeNames"])
-        await _save_attributes(ctx, conn, pool, user, attributes)
+        await save_attributes(ctx, conn, pool, user, attributes)
     return {}
