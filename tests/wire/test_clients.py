@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -486,10 +487,24 @@ def test_secret_list_validation_failures(
 def test_secrets_are_encrypted_at_rest(
     server: Any, idp_client: Any, secret_client: dict[str, Any]
 ) -> None:
-    secret = secret_client["ClientSecret"].encode()
-    for path in server.data_dir.rglob("*"):
-        if path.is_file() and path.name != "master.key":
-            assert secret not in path.read_bytes(), path
+    secret = secret_client["ClientSecret"]
+    # The files are searched by a child process: the server shares this process, and closing
+    # any descriptor of its SQLite file here would drop the POSIX locks SQLite holds on it
+    # (the SQLite docs' "broken POSIX advisory locking"), inviting another process to
+    # checkpoint away the WAL under the live server.
+    search = (
+        "import pathlib, sys\n"
+        "root, needle = pathlib.Path(sys.argv[1]), sys.argv[2].encode()\n"
+        "print([str(p) for p in root.rglob('*') if p.is_file() and p.name != 'master.key'"
+        " and needle in p.read_bytes()])"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", search, str(server.data_dir), secret],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert found == "[]"
 
 
 def run_cli(server: Any, *args: str) -> dict[str, Any]:

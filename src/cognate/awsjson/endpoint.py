@@ -6,12 +6,12 @@ InternalErrorException (HTTP 500) with the request id in the log, never a traceb
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -63,7 +63,7 @@ class AwsJsonEndpoint:
                 request_id,
             )
         return Response(
-            json.dumps(payload, separators=(",", ":")),
+            orjson.dumps(payload),
             media_type=_CONTENT_TYPE,
             headers={"x-amzn-RequestId": request_id},
         )
@@ -107,8 +107,8 @@ def _parse_body(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise SerializationException("Start of structure or map found where not expected.") from exc
     if not isinstance(data, dict):
         raise SerializationException("Start of structure or map found where not expected.")
@@ -117,7 +117,7 @@ def _parse_body(body: bytes) -> dict[str, Any]:
 
 def _error_response(error: CognitoError, request_id: str) -> Response:
     return Response(
-        json.dumps({"__type": error.name, "message": error.message}),
+        orjson.dumps({"__type": error.name, "message": error.message}),
         status_code=error.status_code,
         media_type=_CONTENT_TYPE,
         headers={"x-amzn-ErrorType": error.name, "x-amzn-RequestId": request_id},

@@ -2,15 +2,20 @@
 
 # Each import registers that module's operations with `idp`.
 from cognate.idp import (  # noqa: F401
+    auth,
     clients,
     domains,
     groups,
     pools,
+    recovery,
+    signup,
     tags,
+    tokens,
     user_attributes,
     user_listing,
     user_passwords,
     users,
+    verification,
 )
 from cognate.idp.registry import idp
 

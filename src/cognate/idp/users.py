@@ -1,5 +1,5 @@
 """User administration: AdminCreateUser, AdminGetUser, AdminDeleteUser, AdminEnableUser,
-AdminDisableUser, AdminConfirmSignUp, AdminUserGlobalSignOut.
+AdminDisableUser, AdminConfirmSignUp (AdminUserGlobalSignOut is in tokens.py).
 
 Every operation names its user by username or by any sign-in alias (idp/user_lookup.py).
 Attribute and password operations live in user_attributes.py and user_passwords.py.
@@ -15,6 +15,7 @@ from cognate.auth.passwords import encode_credential
 from cognate.context import Context
 from cognate.domain import password_policy
 from cognate.domain.attributes import aliases_of, check_attributes, check_required
+from cognate.domain.codes import Purpose
 from cognate.domain.pool import Pool
 from cognate.domain.user import User, UserStatus, username_key
 from cognate.domain.user_status import after_admin_confirm
@@ -25,6 +26,8 @@ from cognate.idp.invitations import send_invitation
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
 from cognate.idp.user_lookup import require_user
+from cognate.store import codes as code_store
+from cognate.store import tokens as token_store
 from cognate.store import users as user_store
 
 
@@ -221,6 +224,10 @@ async def _set_enabled(ctx: Context, pool_id: str, username: str, *, is_enabled:
         pool = await require_pool(conn, pool_id)
         user = await require_user(conn, pool, username)
         await user_store.update_user(conn, user.id, now=ctx.clock(), enabled=is_enabled)
+        if not is_enabled:
+            # As Cognito: disabling revokes the user's tokens, so enabling again does not
+            # bring old sessions back.
+            await token_store.sign_out_user(conn, user.id, now=ctx.clock())
 
 
 @idp.operation("AdminEnableUser")
@@ -235,7 +242,6 @@ async def admin_enable_user(
 async def admin_disable_user(
     ctx: Context, req: shapes.AdminDisableUserRequest
 ) -> shapes.AdminDisableUserResponse:
-    # Revoking the user's refresh tokens belongs here too, once tokens exist (token issue).
     await _set_enabled(ctx, req["UserPoolId"], req["Username"], is_enabled=False)
     return {}
 
@@ -249,16 +255,6 @@ async def admin_confirm_sign_up(
         user = await require_user(conn, pool, req["Username"])
         status = after_admin_confirm(user.status)
         await user_store.update_user(conn, user.id, now=ctx.clock(), status=status)
-    return {}
-
-
-@idp.operation("AdminUserGlobalSignOut")
-async def admin_user_global_sign_out(
-    ctx: Context, req: shapes.AdminUserGlobalSignOutRequest
-) -> shapes.AdminUserGlobalSignOutResponse:
-    # No tokens are issued yet: the user is checked, and revoking their refresh tokens is left
-    # to the token issue.
-    async with ctx.store.read() as conn:
-        pool = await require_pool(conn, req["UserPoolId"])
-        await require_user(conn, pool, req["Username"])
+        # A pending sign-up code must not confirm (or be resent for) a confirmed user.
+        await code_store.discard_code(conn, user.id, Purpose.SIGN_UP)
     return {}

@@ -36,9 +36,13 @@ async def insert_pool(conn: AsyncConnection, pool: Pool) -> None:
     )
 
 
+# Built once: most requests load their pool, and building a statement costs more than running it.
+_GET_POOL = user_pools.select().where(user_pools.c.id == sa.bindparam("pool_id"))
+
+
 async def get_pool(conn: AsyncConnection, pool_id: str) -> Pool | None:
     """The pool `pool_id`, or None."""
-    row = (await conn.execute(user_pools.select().where(user_pools.c.id == pool_id))).first()
+    row = (await conn.execute(_GET_POOL, {"pool_id": pool_id})).first()
     return _pool(row) if row else None
 
 

@@ -16,7 +16,7 @@ from alembic.config import Config
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from cognate.store.dialects import WRITE_OPTION, create_engine
+from cognate.store.dialects import WRITE_OPTION, create_engine, create_read_engine
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -27,6 +27,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
+        self.read_engine: AsyncEngine = create_read_engine(url, self.engine)
 
     @property
     def dialect(self) -> str:
@@ -57,10 +58,19 @@ class Store:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only transaction (on SQLite it does not take the write lock)."""
-        async with self.engine.connect() as connection, connection.begin():
-            yield connection
+        """A connection for reads only, in autocommit: no BEGIN/ROLLBACK round trips.
+
+        Each statement sees committed data; a handler that must read several rows as one
+        consistent snapshot, or that writes, uses `begin()` instead.
+        """
+        async with self.read_engine.connect() as connection:
+            if self.dialect == "postgresql":
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with connection.begin():
+                yield connection
 
     async def close(self) -> None:
         """Release every pooled connection."""
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
         await self.engine.dispose()

@@ -32,13 +32,19 @@ def user_from_row(row: sa.Row[Any]) -> User:
         mfa=row.mfa,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        tokens_valid_after=row.tokens_valid_after,
     )
+
+
+# Built once: the user lookup is on nearly every request's path.
+_GET_USER = users.select().where(
+    users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
+)
 
 
 async def get_user(conn: AsyncConnection, pool_id: str, key: str) -> User | None:
     """The user whose username key (see domain.user.username_key) is `key`, or None."""
-    query = users.select().where(users.c.pool_id == pool_id, users.c.username_key == key)
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_GET_USER, {"pool_id": pool_id, "key": key})).first()
     return user_from_row(row) if row else None
 
 
