@@ -42,7 +42,7 @@ def _down_and_up(connection: sa.Connection) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.downgrade(config, "base")
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 def check_migrations(store: Store) -> None:

@@ -35,13 +35,17 @@ class Store:
         return self.engine.dialect.name
 
     async def migrate(self) -> None:
-        """Apply every Alembic migration not yet applied (safe to run from many processes)."""
+        """Apply every Alembic migration not yet applied (safe to run from many processes).
+
+        "heads": features may add migrations on separate branches from a common revision;
+        all of them are applied.
+        """
 
         def upgrade(connection: Connection) -> None:
             config = Config()
             config.set_main_option("script_location", str(_MIGRATIONS))
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
 
         async with self.engine.connect() as connection:
             connection = await connection.execution_options(**{WRITE_OPTION: True})
