@@ -224,3 +224,60 @@ spent_sessions = sa.Table(
     sa.Column("session_id", sa.String(64), primary_key=True),
     sa.Column("expires_at", Timestamp, nullable=False, index=True),
 )
+
+resource_servers = sa.Table(
+    "resource_servers",
+    metadata,
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("identifier", sa.String(256), primary_key=True),
+    sa.Column("name", sa.String(256), nullable=False),
+    # [{"ScopeName", "ScopeDescription"}…] as CreateResourceServer received them.
+    sa.Column("scopes", sa.JSON, nullable=False),
+)
+
+authorization_codes = sa.Table(
+    "authorization_codes",
+    metadata,
+    # Keyed hash of the code (RFC 6749 §4.1.2): the code itself is never stored.
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("redirect_uri", sa.Text, nullable=False),
+    sa.Column("scopes", sa.JSON, nullable=False),
+    sa.Column("nonce", sa.Text, nullable=True),
+    sa.Column("code_challenge", sa.String(128), nullable=True),
+    sa.Column("auth_time", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False, index=True),
+    # Set by the one exchange that wins the conditional UPDATE (single use, RFC 6749 §10.5).
+    sa.Column("used_at", Timestamp, nullable=True),
+    # The refresh token that exchange issued: revoked if the code is presented again.
+    sa.Column("refresh_token_hash", sa.String(64), nullable=True),
+)
+
+pending_attributes = sa.Table(
+    "pending_attributes",
+    metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # email or phone_number, held under UserAttributeUpdateSettings until verified: one each.
+    sa.Column("attribute", sa.String(32), primary_key=True),
+    # The new value, AES-GCM encrypted: it is personal data (idp/verification.py, purpose).
+    sa.Column("value", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+software_tokens = sa.Table(
+    "software_tokens",
+    metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # The verified TOTP seed in force, AES-GCM encrypted (purpose "totp-seed"); None until the
+    # first VerifySoftwareToken succeeds.
+    sa.Column("secret", sa.LargeBinary, nullable=True),
+    # A seed handed out by AssociateSoftwareToken and not verified yet, encrypted likewise.
+    sa.Column("pending_secret", sa.LargeBinary, nullable=True),
+    sa.Column("friendly_name", sa.String(256), nullable=True),
+    # The newest RFC 6238 step accepted at sign-in: that step and older ones are refused after.
+    sa.Column("last_step", sa.BigInteger, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
