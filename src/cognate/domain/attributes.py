@@ -152,6 +152,39 @@ def updated_attributes(current: Mapping[str, str], changes: Mapping[str, str]) -
     return result
 
 
+def verified_before_update(pool: Pool) -> frozenset[str]:
+    """The contact attributes the pool lists in UserAttributeUpdateSettings.
+    AttributesRequireVerificationBeforeUpdate (email, phone_number, or both)."""
+    settings: Mapping[str, Any] = pool.config.get("UserAttributeUpdateSettings") or {}
+    listed = settings.get("AttributesRequireVerificationBeforeUpdate") or []
+    return frozenset(name for name in listed if name in VERIFIED_FLAG)
+
+
+def split_pending(
+    pool: Pool, current: Mapping[str, str], changes: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(changes to apply now, new values to hold until verified) for an attribute update.
+
+    Cognito developer guide, "Verifying updates to email addresses and phone numbers": when the
+    pool lists email or phone_number in AttributesRequireVerificationBeforeUpdate, a new value
+    of it is not applied (the old one stays the attribute and the sign-in alias) until the
+    user verifies it, unless the same call sets its `*_verified` flag to `true` (an
+    administrator vouching for it). Clearing an attribute, or writing its current value, is
+    applied at once: there is nothing new to verify.
+    """
+    held_names = verified_before_update(pool)
+    held = {
+        name: value
+        for name, value in changes.items()
+        if name in held_names
+        and value
+        and value != current.get(name)
+        and changes.get(VERIFIED_FLAG[name]) != "true"
+    }
+    applied = {name: value for name, value in changes.items() if name not in held}
+    return applied, held
+
+
 def without_attributes(
     schema: Iterable[Mapping[str, Any]], current: Mapping[str, str], names: Iterable[str]
 ) -> dict[str, str]:

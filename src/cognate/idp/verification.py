@@ -7,11 +7,19 @@ email or phone number becomes unverified, and when it is auto-verified a code is
 new value; VerifyUserAttribute with that code marks it verified (and, in alias pools, makes it
 a sign-in alias: AliasExistsException if another user holds it). The client may write only
 its WriteAttributes, never the verification flags unless listed (signup.check_writable).
+
+Same page, UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate: for an
+attribute the pool lists there, the new value is held pending (encrypted: it is personal data)
+and the code goes to the new address; until VerifyUserAttribute succeeds, the old value stays
+the attribute GetUser and AdminGetUser show and the alias the user signs in with. A second
+update replaces the pending value and its code, so only the newest code works. A verified
+swap recomputes the aliases (AliasExistsException, nothing changed, if the new value was taken
+meanwhile). AdminUpdateUserAttributes shares this through `hold_pending` and `send_codes`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,15 +30,19 @@ from cognate.domain.attributes import (
     aliases_of,
     check_attributes,
     check_required,
+    split_pending,
     updated_attributes,
     without_attributes,
 )
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
 from cognate.errors import (
+    AliasExistsException,
     InvalidParameterException,
     LimitExceededException,
     ResourceNotFoundException,
+    TooManyRequestsException,
+    UsernameExistsException,
 )
 from cognate.idp import shapes
 from cognate.idp.notify import delivery_details, send_code
@@ -39,6 +51,7 @@ from cognate.idp.signup import check_writable, code_hash, issue_limited
 from cognate.idp.user_lookup import require_user
 from cognate.store import clients as client_store
 from cognate.store import codes as code_store
+from cognate.store import pending_attributes as pending_store
 from cognate.store import users as user_store
 from cognate.tokens.issue import AccessGrant, authenticate_access_token, require_scope
 
@@ -66,17 +79,87 @@ async def _save(
     )
 
 
+def _pending_purpose(user: User, attribute: str) -> str:
+    # Bound to the user and the attribute: a ciphertext copied to another row does not decrypt.
+    return f"pending-attribute:{user.sub}:{attribute}"
+
+
+async def _pending_value(
+    ctx: Context, conn: AsyncConnection, user: User, attribute: str
+) -> str | None:
+    """The new value of `attribute` waiting for verification, or None."""
+    ciphertext = await pending_store.get_value(conn, user.id, attribute)
+    if ciphertext is None:
+        return None
+    return ctx.secrets.decrypt(ciphertext, _pending_purpose(user, attribute)).decode()
+
+
+Outgoing = tuple[codes.Destination, str]
+"""A code to send after the commit, and where it goes."""
+
+
+async def hold_pending(
+    ctx: Context, conn: AsyncConnection, user: User, held: Mapping[str, str]
+) -> list[Outgoing]:
+    """Hold each new value of `held` (attribute -> value) encrypted until it is verified, each
+    with a fresh code that replaces any earlier one: only the newest pending value can be
+    verified. Call inside the update's transaction, and `send_codes` the result after commit.
+
+    Raises TooManyRequestsException (the transaction must roll back) once the send budget of
+    the attribute's codes is spent.
+    """
+    now = ctx.clock()
+    outgoing: list[Outgoing] = []
+    for attribute, value in held.items():
+        ciphertext = ctx.secrets.encrypt(value.encode(), _pending_purpose(user, attribute))
+        await pending_store.hold_value(
+            conn, user_id=user.id, attribute=attribute, ciphertext=ciphertext, now=now
+        )
+        code = codes.new_code()
+        try:
+            await issue_limited(ctx, conn, user, codes.verify_purpose(attribute), code, now=now)
+        except LimitExceededException as exc:
+            # Neither update operation declares LimitExceededException; this is its throttle.
+            raise TooManyRequestsException(codes.LIMIT_MESSAGE) from exc
+        outgoing.append((codes.Destination(attribute=attribute, address=value), code))
+    return outgoing
+
+
+async def discard_pending(conn: AsyncConnection, user: User, names: Iterable[str]) -> None:
+    """Drop the pending values of `names` (their attribute was set or removed directly), and
+    with each its code: that code was sent to the value now dropped and must not verify
+    whatever the attribute holds instead."""
+    for attribute in names:
+        if attribute in VERIFIED_FLAG and await pending_store.discard_value(
+            conn, user.id, attribute
+        ):
+            await code_store.discard_code(conn, user.id, codes.verify_purpose(attribute))
+
+
+async def send_codes(
+    ctx: Context, pool: Pool, user: User, outgoing: Sequence[Outgoing]
+) -> list[shapes.CodeDeliveryDetailsType]:
+    """Send codes `hold_pending` issued (never inside a transaction); their delivery details."""
+    for destination, code in outgoing:
+        await send_code(ctx, pool, destination, code=code, username=user.username)
+    return [delivery_details(destination) for destination, _ in outgoing]
+
+
 async def _send_verification(
     ctx: Context, pool: Pool, user: User, attribute: str
 ) -> shapes.CodeDeliveryDetailsType:
-    """Issue (within the send budget), commit, then send a code verifying `attribute`."""
+    """Issue (within the send budget), commit, then send a code verifying `attribute`.
+
+    While a new value is pending, the code verifies that value and goes to it.
+    """
     purpose = codes.verify_purpose(attribute)
-    address = user.attributes.get(attribute)
-    if not address:
-        raise InvalidParameterException(f"User does not have the attribute {attribute}.")
     code = codes.new_code()
     async with ctx.store.begin() as conn:
         current = await require_user(conn, pool, user.username)
+        address = await _pending_value(ctx, conn, current, attribute)
+        address = address or current.attributes.get(attribute)
+        if not address:
+            raise InvalidParameterException(f"User does not have the attribute {attribute}.")
         await issue_limited(ctx, conn, current, purpose, code, now=ctx.clock())
     destination = codes.Destination(attribute=attribute, address=address)
     await send_code(ctx, pool, destination, code=code, username=user.username)
@@ -111,11 +194,29 @@ async def verify_user_attribute(
             max_attempts=codes.MAX_FAILED_ATTEMPTS,
         )
         if outcome is codes.Outcome.ACCEPTED:
-            attributes = {**user.attributes, VERIFIED_FLAG[attribute]: "true"}
-            await _save(ctx, conn, pool, user, attributes)
+            await _apply_verified(ctx, conn, pool, user, attribute)
     # Raised after the commit, so that a wrong guess stays counted.
     codes.raise_for(outcome, exhausted=LimitExceededException)
     return {}
+
+
+async def _apply_verified(
+    ctx: Context, conn: AsyncConnection, pool: Pool, user: User, attribute: str
+) -> None:
+    """Mark `attribute` verified, first swapping in its pending value if one is held, and
+    recompute the aliases. AliasExistsException if the value became another user's meanwhile;
+    the transaction then rolls back, so the pending value and its code survive unchanged."""
+    attributes = dict(user.attributes)
+    pending = await _pending_value(ctx, conn, user, attribute)
+    if pending is not None:
+        attributes[attribute] = pending
+        await pending_store.discard_value(conn, user.id, attribute)
+    attributes[VERIFIED_FLAG[attribute]] = "true"
+    try:
+        await _save(ctx, conn, pool, user, attributes)
+    except UsernameExistsException as exc:
+        # VerifyUserAttribute declares AliasExistsException only, also for a username attribute.
+        raise AliasExistsException(exc.message) from exc
 
 
 @idp.operation("UpdateUserAttributes")
@@ -131,21 +232,25 @@ async def update_user_attributes(
             raise ResourceNotFoundException(f"User pool client {grant.client_id} does not exist.")
         check_writable(client, changes)
         user = await require_user(conn, pool, grant.user.username)
-        attributes = updated_attributes(user.attributes, changes)
+        applied, held = split_pending(pool, user.attributes, changes)
+        attributes = updated_attributes(user.attributes, applied)
         check_required(pool.schema, attributes)
         await _save(ctx, conn, pool, user, attributes)
+        await discard_pending(conn, user, applied)
+        outgoing = await hold_pending(ctx, conn, user, held)
+    held_details = await send_codes(ctx, pool, user, outgoing)
     changed = [
         name
         for name in ("email", "phone_number")
-        if name in changes
-        and changes[name]
-        and changes[name] != user.attributes.get(name)
+        if name in applied
+        and applied[name]
+        and applied[name] != user.attributes.get(name)
         and name in pool.auto_verified_attributes
         and attributes.get(VERIFIED_FLAG[name]) != "true"
     ]
     async with ctx.store.read() as conn:
         saved = await require_user(conn, pool, user.username)
-    details = [await _send_verification(ctx, pool, saved, name) for name in changed]
+    details = held_details + [await _send_verification(ctx, pool, saved, name) for name in changed]
     return {"CodeDeliveryDetailsList": details} if details else {}
 
 
@@ -166,6 +271,7 @@ async def delete_user_attributes(
                 + " or ".join(pool.username_attributes)
             )
         await _save(ctx, conn, pool, user, attributes)
+        await discard_pending(conn, user, req["UserAttributeNames"])
     return {}
 
 
