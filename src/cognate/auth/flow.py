@@ -27,6 +27,7 @@ from typing import Final
 
 from cognate.auth import passwords, srp
 from cognate.auth.sessions import AuthSession
+from cognate.domain import mfa
 from cognate.domain.attributes import (
     check_attributes,
     check_required,
@@ -78,6 +79,11 @@ class Challenge(enum.StrEnum):
 
     PASSWORD_VERIFIER = "PASSWORD_VERIFIER"  # noqa: S105 (a challenge name, not a secret)
     NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"  # noqa: S105
+    SMS_MFA = "SMS_MFA"
+    SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # noqa: S105
+    EMAIL_OTP = "EMAIL_OTP"
+    SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+    MFA_SETUP = "MFA_SETUP"
 
 
 REFRESH_FLOWS: Final = frozenset({AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN})
@@ -343,12 +349,17 @@ def _new_password_step(attempt: Attempt) -> str | None:
     return None
 
 
-STEPS: tuple[Step, ...] = (_new_password_step,)
+def _mfa_step(attempt: Attempt) -> str | None:
+    user = attempt.user
+    return mfa.next_challenge(attempt.pool.config, user.mfa, user.attributes, attempt.completed)
+
+
+STEPS: tuple[Step, ...] = (_new_password_step, _mfa_step)
 """The stages after the password, in Cognito's order (cognito-surface.md §9 step 3).
 
-Extension points, each a Step appended in this order when its issue lands: MFA
-(SMS_MFA / EMAIL_OTP / SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP), then the remembered
-device (DEVICE_SRP_AUTH). Custom auth replaces the password stage before these; the
+MFA (domain/mfa.py: SMS_MFA / EMAIL_OTP / SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP)
+follows the new password. Extension point still open, a Step appended when its issue lands:
+the remembered device (DEVICE_SRP_AUTH). Custom auth replaces the password stage before these; the
 PreAuthentication trigger runs before the password check, PostAuthentication and
 PreTokenGeneration after the last step, just before tokens are issued.
 """
@@ -367,6 +378,15 @@ def challenge_parameters(challenge: str, attempt: Attempt) -> dict[str, str]:
     """The ChallengeParameters answered with `challenge` (cognito-surface.md §2b table)."""
     if challenge == Challenge.NEW_PASSWORD_REQUIRED:
         return new_password_parameters(attempt.pool, attempt.user)
+    pool_mfa = mfa.pool_mfa(attempt.pool.config)
+    if challenge == Challenge.SOFTWARE_TOKEN_MFA:
+        return {}
+    if challenge == Challenge.SELECT_MFA_TYPE:
+        choices = mfa.usable_factors(pool_mfa, attempt.user.mfa, attempt.user.attributes)
+        return {"MFAS_CAN_CHOOSE": json.dumps([factor.value for factor in choices])}
+    if challenge == Challenge.MFA_SETUP:
+        return {"MFAS_CAN_SETUP": json.dumps(mfa.setup_options(pool_mfa))}
+    # SMS_MFA and EMAIL_OTP send a code first: their parameters come from idp/mfa_codes.py.
     raise AssertionError(f"no parameters defined for challenge {challenge}")
 
 

@@ -147,7 +147,8 @@ def new_pool_config(request: Mapping[str, Any]) -> dict[str, Any]:
 def updated_pool_config(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     """The configuration after UpdateUserPool: as Cognito, omitted settings return to defaults.
 
-    Schema, aliases, username attributes and username configuration cannot change and are kept.
+    Schema, aliases, username attributes and username configuration cannot change and are kept,
+    and so are the factor settings of SetUserPoolMfaConfig.
     """
     fixed = {
         key: current[key]
@@ -156,6 +157,11 @@ def updated_pool_config(current: Mapping[str, Any], request: Mapping[str, Any]) 
             "AliasAttributes",
             "UsernameAttributes",
             "UsernameConfiguration",
+            # Set by SetUserPoolMfaConfig, which UpdateUserPool does not take.
+            "SmsMfaConfiguration",
+            "SoftwareTokenMfaConfiguration",
+            "EmailMfaConfiguration",
+            "WebAuthnConfiguration",
         )
         if key in current
     }

@@ -29,7 +29,7 @@ from cognate.errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
 )
-from cognate.idp import shapes
+from cognate.idp import mfa_challenges, shapes
 from cognate.idp.clients import require_client
 from cognate.idp.credentials import new_credential
 from cognate.idp.registry import idp
@@ -208,10 +208,16 @@ async def _continue(ctx: Context, attempt: flow.Attempt) -> Answer:
         validity=attempt.client.auth_session_validity,
         completed=attempt.completed,
     )
+    if challenge in mfa_challenges.CODE_CHALLENGES:
+        parameters = await mfa_challenges.send_code(
+            ctx, attempt.pool, attempt.user, challenge, session
+        )
+    else:
+        parameters = flow.challenge_parameters(challenge, attempt)
     return {
         "ChallengeName": challenge,
         "Session": sessions.seal(ctx.secrets, session, sessions.SESSION_PURPOSE),
-        "ChallengeParameters": flow.challenge_parameters(challenge, attempt),
+        "ChallengeParameters": parameters,
     }
 
 
@@ -285,6 +291,8 @@ async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, A
     session = _open(ctx, pool, client, sealed, sessions.SESSION_PURPOSE, challenge)
     if challenge == Challenge.NEW_PASSWORD_REQUIRED:
         return await _answer_new_password(ctx, pool, client, session, name, responses, metadata)
+    if challenge in mfa_challenges.ANSWERED_WITH_CODE | mfa_challenges.CHOICES:
+        return await _answer_mfa(ctx, pool, client, session, name, responses, metadata)
     # Any other challenge name can only have come with a session this engine never issued.
     raise NotAuthorizedException(sessions.INVALID_SESSION)
 
@@ -386,6 +394,38 @@ async def _answer_new_password(
     if current is None:
         raise NotAuthorizedException(sessions.INVALID_SESSION)
     completed = (*session.completed, Challenge.NEW_PASSWORD_REQUIRED.value)
+    attempt = flow.Attempt(
+        pool=pool, client=client, user=current, completed=completed, client_metadata=metadata
+    )
+    return await _continue(ctx, attempt)
+
+
+async def _answer_mfa(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    session: sessions.AuthSession,
+    name: str,
+    responses: Mapping[str, str],
+    metadata: Mapping[str, str],
+) -> Answer:
+    """An MFA challenge's answer (idp/mfa_challenges.py). A code is claimed against the
+    lockout counter like a password, so wrong codes lock the account as wrong passwords do."""
+    subject = await _session_subject(ctx, pool, client, session, name, responses.get("SECRET_HASH"))
+    if subject.user is None:
+        raise NotAuthorizedException(sessions.INVALID_SESSION)
+    if session.challenge in mfa_challenges.CHOICES:
+        completed = await mfa_challenges.settle_choice(ctx, pool, subject.user, session, responses)
+    else:
+        async with ctx.store.begin() as conn:
+            await _claim(ctx, conn, pool, subject)
+        await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
+        completed = (*session.completed, session.challenge)
+    async with ctx.store.begin() as conn:
+        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
+        current = await find_user(conn, pool, subject.user.username)
+    if current is None or current.id != subject.user.id:
+        raise NotAuthorizedException(sessions.INVALID_SESSION)
     attempt = flow.Attempt(
         pool=pool, client=client, user=current, completed=completed, client_metadata=metadata
     )

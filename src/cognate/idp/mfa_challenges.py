@@ -1,0 +1,221 @@
+"""The I/O of the MFA challenges: sending SMS_MFA / EMAIL_OTP codes, checking MFA answers,
+and settling SELECT_MFA_TYPE and MFA_SETUP. idp/auth.py orders these calls (lockout claims,
+the next step); the rules are domain/mfa.py's and auth/totp.py's.
+
+Developer guide, "SMS and email message MFA" and "TOTP software token MFA": a code challenge
+sends a fresh code to the user's phone number or email (ChallengeParameters name the medium
+and the masked destination); SOFTWARE_TOKEN_MFA takes the authenticator's current code.
+
+Guarantees (security-test-plan.md E): SMS and email codes are one-time codes (domain/codes.py,
+store/codes.py) bound to the user *and* the Session they were sent for (the Session id is part
+of the keyed hash), expiring with that Session, accepted once, at most five wrong guesses; a
+TOTP step is accepted once per user (store/mfa.py). A Session is spent in the same transaction
+that accepts its answer, so it is single-use and a wrong answer leaves it usable for a retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cognate.auth import sessions, totp
+from cognate.auth.flow import Challenge
+from cognate.context import Context
+from cognate.domain import codes, mfa
+from cognate.domain.codes import Destination
+from cognate.domain.pool import Pool
+from cognate.domain.user import User
+from cognate.errors import (
+    CodeMismatchException,
+    ExpiredCodeException,
+    InvalidParameterException,
+    SoftwareTokenMFANotFoundException,
+)
+from cognate.idp.notify import delivery_details, email_bodies, pool_sender
+from cognate.messages import templates
+from cognate.store import codes as code_store
+from cognate.store import mfa as mfa_store
+
+TOTP_SEED_PURPOSE: Final = "totp-seed"
+"""SecretBox purpose of a stored TOTP seed."""
+
+MISMATCH: Final = "Invalid code or auth state for the user."
+"""Cognito's message for a wrong MFA code."""
+
+REPLAYED: Final = "Your software token has already been used once."
+"""Cognito's message for a TOTP code of a step already used."""
+
+CODE_CHALLENGES: Final = frozenset({Challenge.SMS_MFA, Challenge.EMAIL_OTP})
+"""The challenges that send a code before they are answered."""
+
+ANSWERED_WITH_CODE: Final = frozenset(
+    {Challenge.SMS_MFA, Challenge.EMAIL_OTP, Challenge.SOFTWARE_TOKEN_MFA}
+)
+"""The MFA challenges answered with a code (counted toward lockout)."""
+
+CHOICES: Final = frozenset({Challenge.SELECT_MFA_TYPE, Challenge.MFA_SETUP})
+"""The MFA challenges answered with a choice or a completed setup."""
+
+DEFAULT_SMS_MESSAGE: Final = "Your authentication code is {####}. "
+DEFAULT_EMAIL_MESSAGE: Final = "Your authentication code is {####}. "
+DEFAULT_EMAIL_SUBJECT: Final = "Your authentication code"
+
+_PURPOSE: Final = {Challenge.SMS_MFA: "MFA:SMS", Challenge.EMAIL_OTP: "MFA:EMAIL"}
+_CODE_NAME: Final = {
+    Challenge.SMS_MFA: ("SMS_MFA_CODE",),
+    Challenge.EMAIL_OTP: ("EMAIL_OTP_CODE", "EMAIL_MFA_CODE"),
+    Challenge.SOFTWARE_TOKEN_MFA: ("SOFTWARE_TOKEN_MFA_CODE",),
+}
+
+
+def _code_hash(ctx: Context, user: User, purpose: str, session_id: str, code: str) -> str:
+    return ctx.secrets.keyed_hash(code, f"one-time-code:{user.sub}:{purpose}:{session_id}")
+
+
+def _destination(challenge: str, user: User) -> Destination:
+    attribute = "phone_number" if challenge == Challenge.SMS_MFA else "email"
+    return Destination(attribute=attribute, address=user.attributes[attribute])
+
+
+async def send_code(
+    ctx: Context, pool: Pool, user: User, challenge: str, session: sessions.AuthSession
+) -> dict[str, str]:
+    """Issue, store (hashed, bound to `session`), commit and send the code of an SMS_MFA or
+    EMAIL_OTP challenge; its ChallengeParameters, the destination masked as Cognito masks it."""
+    destination = _destination(challenge, user)
+    purpose = _PURPOSE[Challenge(challenge)]
+    code = codes.new_code()
+    async with ctx.store.begin() as conn:
+        await code_store.issue_code(
+            conn,
+            user_id=user.id,
+            purpose=purpose,
+            code_hash=_code_hash(ctx, user, purpose, session.id, code),
+            now=ctx.clock(),
+            expires_at=session.expires_at,
+        )
+    await _deliver(ctx, pool, user, destination, code)
+    details = delivery_details(destination)
+    return {
+        "CODE_DELIVERY_DELIVERY_MEDIUM": details["DeliveryMedium"],
+        "CODE_DELIVERY_DESTINATION": details["Destination"],
+    }
+
+
+async def _deliver(
+    ctx: Context, pool: Pool, user: User, destination: Destination, code: str
+) -> None:
+    if destination.medium == "SMS":
+        message = pool.config.get("SmsAuthenticationMessage") or DEFAULT_SMS_MESSAGE
+        text = templates.render(message, code=code, username=user.username)
+        await ctx.delivery.send_sms(to=destination.address, message=text)
+        return
+    configuration = pool.config.get("EmailMfaConfiguration") or {}
+    body = configuration.get("Message") or DEFAULT_EMAIL_MESSAGE
+    text, html_body = email_bodies(body, code=code, username=user.username)
+    await ctx.delivery.send_email(
+        to=destination.address,
+        subject=configuration.get("Subject") or DEFAULT_EMAIL_SUBJECT,
+        text=text,
+        html=html_body,
+        sender=pool_sender(pool),
+    )
+
+
+def _given_code(challenge: str, responses: Mapping[str, str]) -> str:
+    names = _CODE_NAME[Challenge(challenge)]
+    for name in names:
+        if responses.get(name):
+            return responses[name]
+    raise InvalidParameterException(f"Missing required parameter {names[0]}")
+
+
+async def check_code_answer(
+    ctx: Context, user: User, session: sessions.AuthSession, responses: Mapping[str, str]
+) -> None:
+    """Accept the code answering `session`'s SMS_MFA, EMAIL_OTP or SOFTWARE_TOKEN_MFA
+    challenge and spend the session; CodeMismatchException (MISMATCH) for a wrong, stale or
+    exhausted code, ExpiredCodeException for a TOTP step already used."""
+    code = _given_code(session.challenge, responses)
+    if session.challenge == Challenge.SOFTWARE_TOKEN_MFA:
+        await _check_totp(ctx, user, session, code)
+        return
+    purpose = _PURPOSE[Challenge(session.challenge)]
+    now = ctx.clock()
+    async with ctx.store.begin() as conn:
+        await _check_unspent(conn, session, now)
+        outcome = await code_store.consume_code(
+            conn,
+            user_id=user.id,
+            purpose=purpose,
+            code_hash=_code_hash(ctx, user, purpose, session.id, code),
+            now=now,
+            max_attempts=codes.MAX_FAILED_ATTEMPTS,
+        )
+        if outcome is codes.Outcome.ACCEPTED:
+            await sessions.spend(conn, session, now=now)
+    # Committed before raising: a wrong guess stays counted against the code.
+    if outcome is not codes.Outcome.ACCEPTED:
+        raise CodeMismatchException(MISMATCH)
+
+
+async def _check_totp(ctx: Context, user: User, session: sessions.AuthSession, code: str) -> None:
+    async with ctx.store.read() as conn:
+        token = await mfa_store.get_token(conn, user.id)
+    if token is None or token.secret is None:
+        raise SoftwareTokenMFANotFoundException("Software Token MFA does not exist for the user.")
+    seed = ctx.secrets.decrypt(token.secret, TOTP_SEED_PURPOSE).decode("ascii")
+    now = ctx.clock()
+    step = totp.matching_step(seed, code, now)
+    async with ctx.store.begin() as conn:
+        await _check_unspent(conn, session, now)
+        is_fresh = step is not None and await mfa_store.claim_step(conn, user.id, step, now=now)
+        if is_fresh:
+            await sessions.spend(conn, session, now=now)
+    if step is None:
+        raise CodeMismatchException(MISMATCH)
+    if not is_fresh:
+        raise ExpiredCodeException(REPLAYED)
+
+
+async def _check_unspent(
+    conn: AsyncConnection, session: sessions.AuthSession, now: datetime
+) -> None:
+    # A used Session is refused as such (NotAuthorizedException, security-test-plan.md E50)
+    # before its answer is judged; the probe spends it in a savepoint and rolls that back.
+    async with conn.begin_nested() as probe:
+        await sessions.spend(conn, session, now=now)
+        await probe.rollback()
+
+
+async def settle_choice(
+    ctx: Context,
+    pool: Pool,
+    user: User,
+    session: sessions.AuthSession,
+    responses: Mapping[str, str],
+) -> tuple[str, ...]:
+    """Spend a SELECT_MFA_TYPE or MFA_SETUP session; the sign-in's completed steps after it.
+
+    SELECT_MFA_TYPE records the chosen factor (one of those offered); MFA_SETUP is answered
+    only with the Session VerifySoftwareToken returned, whose setup is already recorded.
+    """
+    if session.challenge == Challenge.SELECT_MFA_TYPE:
+        answer = responses.get("ANSWER")
+        if not answer:
+            raise InvalidParameterException("Missing required parameter ANSWER")
+        choices = mfa.usable_factors(mfa.pool_mfa(pool.config), user.mfa, user.attributes)
+        completed = (*session.completed, mfa.selected(mfa.parse_answer(answer, choices)))
+    elif mfa.SETUP_DONE in session.completed:
+        completed = session.completed
+    else:
+        raise SoftwareTokenMFANotFoundException(
+            "Software Token MFA has not been set up: call AssociateSoftwareToken and "
+            "VerifySoftwareToken with this Session first."
+        )
+    async with ctx.store.begin() as conn:
+        await sessions.spend(conn, session, now=ctx.clock())
+    return completed
