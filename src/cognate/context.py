@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from cognate.clock import Clock
 from cognate.messages.delivery import Delivery
 from cognate.secretbox import SecretBox
 from cognate.settings import Settings
 from cognate.store.store import Store
+
+
+class Triggers(Protocol):
+    """Runs a pool's Lambda triggers: `cognate.triggers.runner.TriggerRunner`.
+
+    Named here because Context sits below the engine layer that implements it.
+    """
+
+    async def invoke(self, trigger: str, arn: str, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The event the function returned; raises Cognito's Lambda errors on any failure."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release worker processes and connections."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +39,7 @@ class Context:
     delivery: Delivery
     clock: Clock
     base_url: str
+    triggers: Triggers
     request_id: str = ""
     source_ip: str = ""
 

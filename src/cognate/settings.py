@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -46,6 +56,8 @@ class Settings(BaseSettings):
     """URL receiving SMS as a JSON POST `{"phone_number", "message"}`; dev outbox when unset."""
     functions_dir: Path | None = None
     """Directory holding Lambda trigger handlers as `NAME.py`."""
+    function_urls: str | None = None
+    """`NAME=URL[,NAME=URL…]`: functions served over HTTPS (http only on loopback hosts)."""
     log_level: str = "info"
     """Log level of the server (debug, info, warning, error)."""
 
@@ -59,15 +71,25 @@ class Settings(BaseSettings):
                     raise ValueError("expected KEYID:SECRET[,KEYID:SECRET…]")
         return value
 
+    @field_validator("function_urls")
+    @classmethod
+    def _check_function_urls(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for pair in value.split(","):
+            name, sep, url = pair.strip().partition("=")
+            parsed = urlsplit(url.strip())
+            is_local_http = parsed.scheme == "http" and _is_loopback(parsed.hostname or "")
+            if not sep or not name.strip() or not parsed.hostname:
+                raise ValueError("expected NAME=URL[,NAME=URL…]")
+            if parsed.scheme != "https" and not is_local_http:
+                raise ValueError(f"{url.strip()}: https required (http only on loopback hosts)")
+        return value
+
     @property
     def is_loopback_only(self) -> bool:
         """True when the server listens on a loopback address alone (dev credentials allowed)."""
-        if self.host in _LOOPBACK_NAMES:
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        return _is_loopback(self.host)
 
     def credentials(self) -> dict[str, str]:
         """SigV4 key id -> secret; the dev pair test/test only on a loopback-only server."""

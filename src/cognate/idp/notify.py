@@ -23,6 +23,10 @@ from cognate.domain.codes import Destination
 from cognate.domain.pool import Pool
 from cognate.idp import shapes
 from cognate.messages import templates
+from cognate.triggers import events
+from cognate.triggers.events import CustomTexts, MessageTrigger
+
+CUSTOM_MESSAGE = "CustomMessage"
 
 DEFAULT_EMAIL_BY_LINK = (
     "Please click the link below to verify your email address. {##Verify Email##} "
@@ -98,15 +102,23 @@ async def send_code(
     code: str,
     username: str,
     link: str | None = None,
+    trigger: MessageTrigger | None = None,
 ) -> None:
     """Send `code` to `destination` with the pool's verification template.
 
     With `link` and DefaultEmailOption CONFIRM_WITH_LINK, an email carries the link instead.
-    Raises CodeDeliveryFailureException (from the delivery layer) if the send fails.
+    With `trigger`, the pool's CustomMessage function may replace the code texts (developer
+    guide, "Custom message Lambda trigger"). Raises CodeDeliveryFailureException (from the
+    delivery layer) if the send fails.
     """
     template = _verification_template(pool)
+    texts = await custom_texts(ctx, pool, trigger)
     if destination.medium == "SMS":
-        message = template.get("SmsMessage") or templates.DEFAULT_SMS_VERIFICATION_MESSAGE
+        message = (
+            texts.sms_message
+            or template.get("SmsMessage")
+            or templates.DEFAULT_SMS_VERIFICATION_MESSAGE
+        )
         await ctx.delivery.send_sms(
             to=destination.address,
             message=templates.render(message, code=code, username=username),
@@ -124,8 +136,16 @@ async def send_code(
             sender=pool_sender(pool),
         )
         return
-    body = template.get("EmailMessage") or templates.DEFAULT_EMAIL_VERIFICATION_MESSAGE
-    subject = template.get("EmailSubject") or templates.DEFAULT_EMAIL_VERIFICATION_SUBJECT
+    body = (
+        texts.email_message
+        or template.get("EmailMessage")
+        or templates.DEFAULT_EMAIL_VERIFICATION_MESSAGE
+    )
+    subject = (
+        texts.email_subject
+        or template.get("EmailSubject")
+        or templates.DEFAULT_EMAIL_VERIFICATION_SUBJECT
+    )
     text, maybe_html = email_bodies(body, code=code, username=username)
     await ctx.delivery.send_email(
         to=destination.address,
@@ -134,3 +154,23 @@ async def send_code(
         html=maybe_html,
         sender=pool_sender(pool),
     )
+
+
+async def custom_texts(
+    ctx: Context, pool: Pool, trigger: MessageTrigger | None, *, has_username: bool = False
+) -> CustomTexts:
+    """The texts the pool's CustomMessage function chose for `trigger`'s message, if any.
+
+    InvalidLambdaResponseException when a returned text lost the code placeholder.
+    """
+    arn = events.lambda_arn(pool, CUSTOM_MESSAGE)
+    if trigger is None or arn is None:
+        return CustomTexts()
+    request = events.custom_message_request(trigger, has_username=has_username)
+    returned = await ctx.triggers.invoke(
+        CUSTOM_MESSAGE,
+        arn,
+        events.event(pool=pool, region=ctx.region, trigger_source=trigger.source,
+                     username=trigger.username, client_id=trigger.client_id, request=request),
+    )  # fmt: skip
+    return events.custom_texts(returned, needs_username=has_username)

@@ -28,7 +28,7 @@ from cognate.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from cognate.idp import shapes
+from cognate.idp import shapes, trigger_calls
 from cognate.idp.credentials import new_credential
 from cognate.idp.notify import delivery_details, send_code
 from cognate.idp.registry import idp
@@ -43,6 +43,7 @@ from cognate.idp.user_lookup import find_user
 from cognate.idp.users import history_size
 from cognate.store import codes as code_store
 from cognate.store import users as user_store
+from cognate.triggers.events import MessageTrigger
 
 _PURPOSE = codes.Purpose.FORGOT_PASSWORD
 
@@ -82,7 +83,12 @@ async def forgot_password(
                 return {"CodeDeliveryDetails": simulated_details(ctx, pool, req["Username"])}
             raise
         await issue_limited(ctx, conn, user, _PURPOSE, code, now=now)
-    await send_code(ctx, pool, destination, code=code, username=req["Username"])
+    await send_code(
+        ctx, pool, destination, code=code, username=req["Username"],
+        trigger=MessageTrigger(source="CustomMessage_ForgotPassword", username=user.username,
+                               attributes=user.attributes, client_id=client.id,
+                               client_metadata=req.get("ClientMetadata")),
+    )  # fmt: skip
     return {"CodeDeliveryDetails": delivery_details(destination)}
 
 
@@ -136,4 +142,8 @@ async def confirm_forgot_password(
             )
     # Raised after the commit, so that a wrong guess stays counted.
     codes.raise_for(outcome)
+    await trigger_calls.post_confirmation(
+        ctx, pool, source="PostConfirmation_ConfirmForgotPassword", username=user.username,
+        client_id=client.id, client_metadata=req.get("ClientMetadata"),
+    )  # fmt: skip
     return {}

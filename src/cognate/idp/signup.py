@@ -42,7 +42,7 @@ from cognate.errors import (
     UsernameExistsException,
     UserNotFoundException,
 )
-from cognate.idp import shapes
+from cognate.idp import shapes, trigger_calls
 from cognate.idp.notify import delivery_details, send_code
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
@@ -51,6 +51,7 @@ from cognate.idp.users import history_size
 from cognate.store import clients as client_store
 from cognate.store import codes as code_store
 from cognate.store import users as user_store
+from cognate.triggers.events import MessageTrigger
 
 UNKNOWN_USER_MESSAGE = "Username/client id combination not found."
 
@@ -145,8 +146,19 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
     if not password:
         raise InvalidParameterException("A password is required to sign up in this user pool.")
     password_policy.check_password(pool.password_policy, password)
+    # Before anything is stored, so that a refusing function leaves no user behind.
+    decision = await trigger_calls.pre_sign_up(
+        ctx, pool, source="PreSignUp_SignUp", username=req["Username"], client_id=client.id,
+        attributes=attributes, validation_data=req.get("ValidationData"),
+        client_metadata=req.get("ClientMetadata"),
+    )  # fmt: skip
+    attributes = {**attributes, **decision.verified_flags(attributes)}
     credential = await _credential(ctx, pool, username, password)
-    destination = codes.sign_up_destination(pool.auto_verified_attributes, attributes)
+    destination = (
+        None
+        if decision.auto_confirm
+        else codes.sign_up_destination(pool.auto_verified_attributes, attributes)
+    )
     code = codes.new_code()
     now = ctx.clock()
     async with ctx.store.begin() as conn:
@@ -157,7 +169,7 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
                 username=username,
                 key=username_key(username, case_sensitive=pool.is_case_sensitive),
                 sub=attributes["sub"],
-                status=UserStatus.UNCONFIRMED,
+                status=UserStatus.CONFIRMED if decision.auto_confirm else UserStatus.UNCONFIRMED,
                 attributes=attributes,
                 password=credential,
                 now=now,
@@ -168,7 +180,11 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
             conn,
             pool_id=pool.id,
             user_id=user.id,
-            wanted=_unconfirmed_aliases(pool, attributes),
+            wanted=(
+                aliases_of(pool, attributes)
+                if decision.auto_confirm
+                else _unconfirmed_aliases(pool, attributes)
+            ),
             username_kinds=pool.username_attributes,
             now=now,
         )
@@ -184,7 +200,7 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
                 now=now,
                 expires_at=codes.expires_at(codes.Purpose.SIGN_UP, now),
             )
-    response: shapes.SignUpResponse = {"UserConfirmed": False, "UserSub": user.sub}
+    response: shapes.SignUpResponse = {"UserConfirmed": decision.auto_confirm, "UserSub": user.sub}
     if destination is not None:
         await _send_or_undo(ctx, pool, client, user, destination, code, req["Username"])
         response["CodeDeliveryDetails"] = delivery_details(destination)
@@ -210,6 +226,12 @@ async def _send_or_undo(
             code=code,
             username=sign_in_name,
             link=confirmation_link(ctx, client.id, user, code),
+            trigger=MessageTrigger(
+                source="CustomMessage_SignUp",
+                username=user.username,
+                attributes=user.attributes,
+                client_id=client.id,
+            ),
         )
     except CodeDeliveryFailureException:
         async with ctx.store.begin() as conn:
@@ -286,6 +308,10 @@ async def confirm_sign_up(
         req["ConfirmationCode"],
         force_alias=bool(req.get("ForceAliasCreation")),
     )
+    await trigger_calls.post_confirmation(
+        ctx, pool, source="PostConfirmation_ConfirmSignUp", username=req["Username"],
+        client_id=client.id, client_metadata=req.get("ClientMetadata"),
+    )  # fmt: skip
     return {}
 
 
@@ -319,6 +345,13 @@ async def resend_confirmation_code(
         code=code,
         username=req["Username"],
         link=confirmation_link(ctx, client.id, user, code),
+        trigger=MessageTrigger(
+            source="CustomMessage_ResendCode",
+            username=user.username,
+            attributes=user.attributes,
+            client_id=client.id,
+            client_metadata=req.get("ClientMetadata"),
+        ),
     )
     return {"CodeDeliveryDetails": delivery_details(destination)}
 

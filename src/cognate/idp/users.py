@@ -21,7 +21,7 @@ from cognate.domain.user import User, UserStatus, username_key
 from cognate.domain.user_status import after_admin_confirm
 from cognate.domain.usernames import new_username
 from cognate.errors import CodeDeliveryFailureException, UnsupportedUserStateException
-from cognate.idp import shapes
+from cognate.idp import shapes, trigger_calls
 from cognate.idp.invitations import send_invitation
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
@@ -94,6 +94,14 @@ async def admin_create_user(
         return await _resend_invitation(ctx, pool, req)
     username, attributes = _new_user_attributes(pool, req)
     password = _temporary_password(pool, req.get("TemporaryPassword"))
+    # Before anything is stored; an admin-created user keeps FORCE_CHANGE_PASSWORD, so only
+    # the auto-verify flags of the answer apply.
+    decision = await trigger_calls.pre_sign_up(
+        ctx, pool, source="PreSignUp_AdminCreateUser", username=req["Username"], client_id=None,
+        attributes=attributes, validation_data=req.get("ValidationData"),
+        client_metadata=req.get("ClientMetadata"),
+    )  # fmt: skip
+    attributes = {**attributes, **decision.verified_flags(attributes)}
     credential = await _credential(pool, username, password, ctx)
     now = ctx.clock()
     async with ctx.store.begin() as conn:
@@ -257,4 +265,8 @@ async def admin_confirm_sign_up(
         await user_store.update_user(conn, user.id, now=ctx.clock(), status=status)
         # A pending sign-up code must not confirm (or be resent for) a confirmed user.
         await code_store.discard_code(conn, user.id, Purpose.SIGN_UP)
+    await trigger_calls.post_confirmation(
+        ctx, pool, source="PostConfirmation_ConfirmSignUp", username=user.username,
+        client_id=None, client_metadata=req.get("ClientMetadata"),
+    )  # fmt: skip
     return {}

@@ -1,0 +1,1 @@
+"""Cognito-shaped Lambda events and the isolated runner of users' trigger code."""
