@@ -5,6 +5,7 @@
     └── <protocol errors of the AWS JSON edge: SerializationException, UnknownOperationException,
          MissingAuthenticationTokenException, UnrecognizedClientException,
          InvalidSignatureException, IncompleteSignatureException, UnsupportedMediaTypeException>
+    OAuthError                        the /oauth2 endpoints' RFC 6749 errors (`{"error": …}`)
 
 Raise the specific class where the condition is detected, with Cognito's message text; the AWS
 JSON edge turns it into `{"__type": name, "message": text}` with the `x-amzn-ErrorType` header.
@@ -314,3 +315,14 @@ def error_class(name: str) -> type[CognitoError] | None:
     if isinstance(found, type) and issubclass(found, CognitoError):
         return found
     return None
+
+
+class OAuthError(Exception):
+    """An OAuth 2.0 error answered by the /oauth2 endpoints as `{"error": code}` (RFC 6749
+    §5.2, RFC 7009 §2.2.1, RFC 6750 §3.1); not a CognitoError, so never on the AWS JSON wire."""
+
+    def __init__(self, error: str, description: str = "", *, status_code: int = 400) -> None:
+        super().__init__(description or error)
+        self.error = error
+        self.description = description
+        self.status_code = status_code

@@ -38,8 +38,8 @@ DEFAULT_EXPLICIT_AUTH_FLOWS = (
 )
 LEGACY_AUTH_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"})
 
-# Scopes every pool has. Scopes of resource servers ("{identifier}/{name}") are valid too once
-# resource servers exist; until then every other scope is refused.
+# Scopes every pool has; scopes of the pool's resource servers ("{identifier}/{name}") are
+# valid too (check_oauth's `custom_scopes`).
 STANDARD_SCOPES = frozenset(
     {"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"}
 )
@@ -221,7 +221,12 @@ class Client:
 
 
 def client_config(
-    request: Mapping[str, Any], *, pool_id: str, attribute_names: Sequence[str], has_secret: bool
+    request: Mapping[str, Any],
+    *,
+    pool_id: str,
+    attribute_names: Sequence[str],
+    has_secret: bool,
+    custom_scopes: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The stored configuration of a client created or updated with `request`, with defaults.
 
@@ -244,7 +249,7 @@ def client_config(
     check_attributes(config, attribute_names, creating="ClientId" not in request)
     check_identity_providers(config.get("SupportedIdentityProviders") or [], pool_id)
     check_urls(config)
-    check_oauth(config, has_secret=has_secret)
+    check_oauth(config, has_secret=has_secret, custom_scopes=custom_scopes)
     return config
 
 
@@ -362,8 +367,11 @@ def redirect_url_problem(url: str) -> str | None:
     return None
 
 
-def check_oauth(config: Mapping[str, Any], *, has_secret: bool) -> None:
-    """Cognito's OAuth flow and scope rules for an app client."""
+def check_oauth(
+    config: Mapping[str, Any], *, has_secret: bool, custom_scopes: frozenset[str] = frozenset()
+) -> None:
+    """Cognito's OAuth flow and scope rules for an app client; `custom_scopes` are the pool's
+    resource-server scopes (`{Identifier}/{ScopeName}`)."""
     flows = set(config.get("AllowedOAuthFlows") or [])
     scopes = config.get("AllowedOAuthScopes") or []
     if config.get("AllowedOAuthFlowsUserPoolClient"):
@@ -390,8 +398,7 @@ def check_oauth(config: Mapping[str, Any], *, has_secret: bool) -> None:
             "CallbackUrls can not be empty when code flow or implicit flow is selected"
         )
     for scope in scopes:
-        # Resource-server scopes join STANDARD_SCOPES when CreateResourceServer lands.
-        if scope not in STANDARD_SCOPES:
+        if scope not in STANDARD_SCOPES and scope not in custom_scopes:
             raise ScopeDoesNotExistException(f"Invalid scope requested: {scope}")
 
 

@@ -33,6 +33,7 @@ from cognate.idp import shapes
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
 from cognate.store import clients as client_store
+from cognate.store.resource_servers import custom_scopes
 
 _DEFAULT_PAGE = 60
 
@@ -63,9 +64,17 @@ async def _client_type(ctx: Context, conn: AsyncConnection, client: Client) -> d
     return described
 
 
-def _config(pool: Pool, request: Any, *, has_secret: bool) -> dict[str, Any]:
+async def _config(
+    conn: AsyncConnection, pool: Pool, request: Any, *, has_secret: bool
+) -> dict[str, Any]:
     names = [attribute["Name"] for attribute in pool.schema]
-    return client_config(request, pool_id=pool.id, attribute_names=names, has_secret=has_secret)
+    return client_config(
+        request,
+        pool_id=pool.id,
+        attribute_names=names,
+        has_secret=has_secret,
+        custom_scopes=await custom_scopes(conn, pool.id),
+    )
 
 
 @idp.operation("CreateUserPoolClient")
@@ -83,7 +92,7 @@ async def create_user_pool_client(
             id=new_client_id(),
             pool_id=pool.id,
             name=req["ClientName"],
-            config=_config(pool, req, has_secret=has_secret),
+            config=await _config(conn, pool, req, has_secret=has_secret),
             has_secret=has_secret,
             created_at=now,
             updated_at=now,
@@ -124,7 +133,7 @@ async def update_user_pool_client(
     async with ctx.store.begin() as conn:
         pool = await require_pool(conn, req["UserPoolId"])
         client = await require_client(conn, pool.id, req["ClientId"], for_update=True)
-        config = _config(pool, req, has_secret=client.has_secret)
+        config = await _config(conn, pool, req, has_secret=client.has_secret)
         name = req.get("ClientName", client.name)
         await client_store.update_client(conn, client.id, name=name, config=config, now=now)
         updated = await require_client(conn, pool.id, client.id)

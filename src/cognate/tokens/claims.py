@@ -162,6 +162,32 @@ def access_token_claims(
     return claims
 
 
+def client_token_claims(
+    *,
+    issuer: str,
+    client_id: str,
+    scopes: Sequence[str],
+    now: datetime,
+    validity: timedelta,
+    jti: str,
+) -> dict[str, Any]:
+    """The access token payload of a client_credentials grant: `sub` is the client id, no
+    username, `version` 2 as observed on Cognito's machine-to-machine tokens."""
+    iat = _epoch(now)
+    return {
+        "sub": client_id,
+        "token_use": "access",
+        "scope": " ".join(scopes),
+        "auth_time": iat,
+        "iss": issuer,
+        "exp": iat + int(validity.total_seconds()),
+        "iat": iat,
+        "version": 2,
+        "jti": jti,
+        "client_id": client_id,
+    }
+
+
 def _times(event: TokenEvent, validity: timedelta, *, jti: str) -> dict[str, Any]:
     iat = _epoch(event.now)
     return {

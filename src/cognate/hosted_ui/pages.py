@@ -1,0 +1,86 @@
+"""Rendering hosted-UI pages with the headers every page needs, and their CSRF tokens.
+
+Headers (RFC 9700 §4.16, security-test-plan.md G81): a CSP that allows nothing external (the
+one inline stylesheet carries a per-response nonce) and forbids framing (`frame-ancestors
+'none'`, plus `X-Frame-Options: DENY` for older browsers); pages are never cached.
+
+CSRF (ASVS 3.5, G82): signed double-submit. A random value sits in an HttpOnly, SameSite=Lax
+cookie; the form carries its keyed hash, which only this server can compute. A POST is accepted
+only when the two agree, so another site can neither read nor forge the pair.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from cognate.context import Context
+
+CSRF_COOKIE = "cognate-csrf"
+CSRF_FIELD = "_csrf"
+_CSRF_PURPOSE = "hosted-ui-csrf"
+
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("cognate.hosted_ui", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def is_secure(ctx: Context) -> bool:
+    """Whether cookies get the Secure flag: when the public URL is https."""
+    return ctx.base_url.startswith("https://")
+
+
+def secure_headers(response: Response, nonce: str) -> Response:
+    """Add the headers every hosted-UI page carries."""
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def render(template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """The page `template` rendered with `context`, with the page headers."""
+    nonce = secrets.token_urlsafe(16)
+    html = _templates.get_template(template).render(csp_nonce=nonce, **context)
+    return secure_headers(HTMLResponse(html, status_code=status_code), nonce)  # type: ignore[return-value]
+
+
+def error_page(error: str, message: str, *, status_code: int = 400) -> HTMLResponse:
+    """The error page: shown instead of redirecting when the redirect target is not trusted."""
+    return render("error.html", status_code=status_code, error=error, message=message)
+
+
+def csrf_token(ctx: Context, request: Request) -> tuple[str, str | None]:
+    """The form's CSRF token and, when the browser has no CSRF cookie yet, the new cookie."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    new_cookie = None
+    if not cookie:
+        cookie = new_cookie = secrets.token_urlsafe(32)
+    return ctx.secrets.keyed_hash(cookie, _CSRF_PURPOSE), new_cookie
+
+
+def set_csrf_cookie(ctx: Context, response: Response, value: str) -> None:
+    """Give the browser its CSRF cookie."""
+    response.set_cookie(
+        CSRF_COOKIE, value, httponly=True, samesite="lax", secure=is_secure(ctx), path="/"
+    )
+
+
+def is_csrf_valid(ctx: Context, request: Request, submitted: str | None) -> bool:
+    """Whether the form's token is the keyed hash of the browser's CSRF cookie."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not submitted:
+        return False
+    return hmac.compare_digest(ctx.secrets.keyed_hash(cookie, _CSRF_PURPOSE), submitted)

@@ -1,0 +1,68 @@
+"""A real browser (Debian's Chromium, headless) signs in through the hosted UI.
+
+Fails, rather than skips, when /usr/bin/chromium is missing: CI must install it
+(`apt-get install -y chromium`) and the `playwright` package, never `playwright install`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import RunningServer
+from tests.oauth.flows import CALLBACK, PASSWORD, code_client, pkce_pair, query_of
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_browser_signs_in_with_code_and_pkce(server: RunningServer, idp_client: Any) -> None:
+    assert CHROMIUM.exists(), "install Debian's chromium: apt-get install -y chromium"
+    web = code_client(idp_client)
+    verifier, challenge = pkce_pair()
+    params = {
+        "response_type": "code",
+        "client_id": web.client_id,
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        "state": "browser",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    seen: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+
+            # The app's callback is not running: answer it here and remember where we landed.
+            def answer_callback(route: Any) -> None:
+                seen.append(route.request.url)
+                route.fulfill(body="signed in")
+
+            page.route(f"{CALLBACK}**", answer_callback)
+            page.goto(f"{server.url}/oauth2/authorize?{urlencode(params)}")
+            page.fill('form input[name="username"]', web.username)
+            page.fill('form input[name="password"]', PASSWORD)
+            page.click('form button[type="submit"]')
+            page.wait_for_url(f"{CALLBACK}**")
+        finally:
+            browser.close()
+    code = query_of(seen[-1])["code"]
+    tokens = httpx.post(
+        f"{server.url}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": web.client_id,
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "code_verifier": verifier,
+        },
+    )
+    assert tokens.status_code == 200, tokens.text
+    assert "id_token" in tokens.json()
