@@ -125,13 +125,14 @@ def start_server(data_dir: Path, database_url: str | None) -> Server:
     return Server(process, f"http://127.0.0.1:{port}", data_dir, store_url, log_path)
 
 
-def wait_healthy(server: Server, timeout: float = 60.0) -> None:
+def wait_healthy(server: Server, timeout: float = 60.0, path: str = "/health") -> None:
+    """Wait until GET `path` answers 200 (another server than Cognate may need another path)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited with {server.process.returncode}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.url}/health", timeout=1.0).status_code == 200:
+            if httpx.get(f"{server.url}{path}", timeout=1.0).status_code == 200:
                 return
         time.sleep(0.1)
     raise RuntimeError("server did not answer GET /health in time")
