@@ -15,17 +15,20 @@ from cognate.awsjson.endpoint import AwsJsonEndpoint
 from cognate.awsjson.model import IDENTITY_SERVICE, IDP_SERVICE, load_service
 from cognate.clock import Clock, utc_now
 from cognate.context import Context
+from cognate.hosted_ui.routes import hosted_ui_routes
 from cognate.identity import identity
 from cognate.idp import confirm_link, idp
 from cognate.messages.delivery import Delivery
 from cognate.oauth.discovery import discovery_routes
+from cognate.oauth.routes import oauth_routes
 from cognate.secretbox import SecretBox
 from cognate.settings import Settings
 from cognate.store.store import Store
+from cognate.triggers.runner import TriggerRunner
 
 
 def create_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
-    """Build the store, key box and delivery for `settings` (nothing is connected yet)."""
+    """Build the store, key box, delivery and trigger runner (nothing is connected yet)."""
     secrets = SecretBox.from_settings(settings.master_key, settings.data_dir)
     return Context(
         settings=settings,
@@ -34,6 +37,7 @@ def create_context(settings: Settings, *, clock: Clock = utc_now) -> Context:
         delivery=Delivery(settings),
         clock=clock,
         base_url=settings.base_url(),
+        triggers=TriggerRunner(settings),
     )
 
 
@@ -76,6 +80,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> ASGIApp:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await ctx.store.migrate()
         yield
+        await ctx.triggers.aclose()
         await ctx.store.close()
 
     app = Starlette(
@@ -84,6 +89,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> ASGIApp:
             Route("/health", health, methods=["GET"]),
             Route("/confirmUser", confirm_link.confirm_user, methods=["GET"]),
             *discovery_routes(ctx),
+            *oauth_routes(ctx),
+            *hosted_ui_routes(ctx),
         ],
         lifespan=lifespan,
     )

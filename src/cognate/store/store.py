@@ -7,6 +7,8 @@ leaves nothing half-written; never await a trigger, a webhook or slow crypto ins
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +30,12 @@ class Store:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         self.read_engine: AsyncEngine = create_read_engine(url, self.engine)
+        # SQLite has one writer at a time; a writer that finds the lock taken polls with sleeps
+        # of up to 100 ms. Queueing this process's writers on an asyncio lock first hands the
+        # database lock over without those sleeps (p99 of concurrent writes: ~1.2 s -> tens of
+        # ms). One lock per event loop, since a Store may serve more than one loop in tests.
+        self._writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+        self._writer_locks = weakref.WeakKeyDictionary()
 
     @property
     def dialect(self) -> str:
@@ -54,11 +62,26 @@ class Store:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """A writing transaction: committed when the block ends, rolled back if it raises."""
-        async with self.engine.connect() as connection:
+        """A writing transaction: committed when the block ends, rolled back if it raises.
+
+        Never nest one inside another: on SQLite the inner one would wait for the outer.
+        """
+        async with self._writer_turn(), self.engine.connect() as connection:
             connection = await connection.execution_options(**{WRITE_OPTION: True})
             async with connection.begin():
                 yield connection
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        if self.dialect != "sqlite":
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._writer_locks.get(loop)
+        if lock is None:
+            lock = self._writer_locks[loop] = asyncio.Lock()
+        async with lock:
+            yield
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -12,7 +12,6 @@ Which index answers which filter (store/tables.py):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,36 +38,22 @@ async def list_users(
     after: int | None,
     limit: int,
 ) -> list[User]:
-    """Up to `limit` users of `pool` matching `user_filter`, ordered by id, after id `after`."""
-    ids = await matching_user_ids(conn, pool, user_filter, after=after, limit=limit)
-    return await users_by_ids(conn, ids)
+    """Up to `limit` users of `pool` matching `user_filter`, ordered by id, after id `after`.
 
-
-async def matching_user_ids(
-    conn: AsyncConnection,
-    pool: Pool,
-    user_filter: UserFilter | None,
-    *,
-    after: int | None,
-    limit: int,
-) -> list[int]:
-    """Up to `limit` ids of users matching `user_filter`, ascending, above `after`."""
+    One statement: the page of matching ids comes from an index alone (a subquery), and only
+    those rows of `users` are read.
+    """
     query = _ids_query(conn.dialect.name, pool, user_filter)
     if query is None:
         return []
     id_column = query.selected_columns[0]
     if after is not None:
         query = query.where(id_column > after)
-    query = query.order_by(id_column).limit(limit)
-    return [int(user_id) for user_id in (await conn.execute(query)).scalars()]
-
-
-async def users_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[User]:
-    """The users with `ids`, ordered by id (ids of deleted users are skipped)."""
-    if not ids:
-        return []
-    query = users.select().where(users.c.id.in_(ids)).order_by(users.c.id)
-    return [user_from_row(row) for row in await conn.execute(query)]
+    page = query.order_by(id_column).limit(limit).subquery()
+    rows = await conn.execute(
+        users.select().join(page, users.c.id == page.c[0]).order_by(users.c.id)
+    )
+    return [user_from_row(row) for row in rows]
 
 
 def _ids_query(dialect: str, pool: Pool, user_filter: UserFilter | None) -> sa.Select[Any] | None:
