@@ -281,3 +281,81 @@ software_tokens = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
 )
+
+identity_pools = sa.Table(
+    "identity_pools",
+    metadata,
+    # "{region}:{uuid}"
+    sa.Column("id", sa.String(55), primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    # The IdentityPool wire shape without IdentityPoolId, as Describe echoes it (DESIGN §5).
+    sa.Column("config", sa.JSON, nullable=False),
+    # SetIdentityPoolRoles: {"Roles": {...}, "RoleMappings": {...}}.
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+identities = sa.Table(
+    "identities",
+    metadata,
+    # "{region}:{uuid}"
+    sa.Column("id", sa.String(55), primary_key=True),
+    sa.Column(
+        "pool_id",
+        sa.ForeignKey("identity_pools.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+identity_logins = sa.Table(
+    "identity_logins",
+    metadata,
+    # The primary key makes one (provider, subject) name at most one identity of a pool, even
+    # when two GetId calls race.
+    sa.Column(
+        "pool_id", sa.ForeignKey("identity_pools.id", ondelete="CASCADE"), primary_key=True
+    ),
+    # The canonical provider name: cognito-idp.{region}.amazonaws.com/{userPoolId}.
+    sa.Column("provider", sa.String(256), primary_key=True),
+    # The token's sub.
+    sa.Column("subject", sa.String(256), primary_key=True),
+    sa.Column(
+        "identity_id",
+        sa.ForeignKey("identities.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+identity_credentials = sa.Table(
+    "identity_credentials",
+    metadata,
+    # Fabricated temporary credentials (no STS): kept so a later check can recognise them.
+    sa.Column("access_key_id", sa.String(20), primary_key=True),
+    sa.Column(
+        "identity_id",
+        sa.ForeignKey("identities.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("role_arn", sa.String(2048), nullable=False),
+    # Keyed hashes only: the secret key and session token are shown once, like refresh tokens.
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("session_token_hash", sa.String(64), nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False, index=True),
+)
+
+identity_signing_keys = sa.Table(
+    "identity_signing_keys",
+    metadata,
+    # Signs GetOpenIdToken's tokens; the oldest one is current.
+    sa.Column("kid", sa.String(64), primary_key=True),
+    # AES-GCM of the PEM private key.
+    sa.Column("private_key", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
