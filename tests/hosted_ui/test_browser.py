@@ -15,6 +15,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.conftest import RunningServer
 from tests.oauth.flows import CALLBACK, PASSWORD, code_client, pkce_pair, query_of
+from tests.wire.delivery import Env, email
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -66,3 +67,64 @@ def test_browser_signs_in_with_code_and_pkce(server: RunningServer, idp_client: 
     )
     assert tokens.status_code == 200, tokens.text
     assert "id_token" in tokens.json()
+
+
+def test_browser_signs_up_confirms_and_gets_a_code(env: Env) -> None:
+    assert CHROMIUM.exists(), "install Debian's chromium: apt-get install -y chromium"
+    pool_id = env.pool(AutoVerifiedAttributes=["email"])
+    client_id = env.app(
+        pool_id,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"],
+        CallbackURLs=[CALLBACK],
+    )
+    verifier, challenge = pkce_pair()
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    address = email()
+    seen: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+
+            def answer_callback(route: Any) -> None:
+                seen.append(route.request.url)
+                route.fulfill(body="signed in")
+
+            page.route(f"{CALLBACK}**", answer_callback)
+            page.goto(f"{env.url}/oauth2/authorize?{urlencode(params)}")
+            page.get_by_role("link", name="Create an account").click()
+            page.get_by_label("Username").fill("browser-user")
+            page.get_by_label("Email").fill(address)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.click('form button[type="submit"]')
+            page.fill('form input[name="code"]', env.code_in_mail(address))
+            page.click('form button[type="submit"]')
+            page.get_by_role("status").wait_for()
+            page.fill('form input[name="username"]', "browser-user")
+            page.fill('form input[name="password"]', PASSWORD)
+            page.click('form button[type="submit"]')
+            page.wait_for_url(f"{CALLBACK}**")
+        finally:
+            browser.close()
+    tokens = httpx.post(
+        f"{env.url}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "code": query_of(seen[-1])["code"],
+            "redirect_uri": CALLBACK,
+            "code_verifier": verifier,
+        },
+    )
+    assert tokens.status_code == 200, tokens.text

@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from cognate.context import Context
 
@@ -84,3 +84,22 @@ def is_csrf_valid(ctx: Context, request: Request, submitted: str | None) -> bool
     if not cookie or not submitted:
         return False
     return hmac.compare_digest(ctx.secrets.keyed_hash(cookie, _CSRF_PURPOSE), submitted)
+
+
+def redirect(location: str, status_code: int = 302) -> RedirectResponse:
+    """A redirect that no cache keeps (303 answers every POST: RFC 9700 §4.12)."""
+    response = RedirectResponse(location, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def form_page(
+    ctx: Context, request: Request, template: str, *, status_code: int = 200, **context: Any
+) -> Response:
+    """A page with a form: rendered with its CSRF token (`csrf`), giving the browser its CSRF
+    cookie when it has none yet."""
+    csrf, new_cookie = csrf_token(ctx, request)
+    response = render(template, status_code=status_code, csrf=csrf, **context)
+    if new_cookie is not None:
+        set_csrf_cookie(ctx, response, new_cookie)
+    return response

@@ -37,6 +37,7 @@ from cognate.tokens.issue import SignIn, issue_tokens
 
 REQUEST_PURPOSE = "hosted-ui-authorize-request"
 SSO_PURPOSE = "hosted-ui-sso"
+STEP_PURPOSE = "hosted-ui-step"
 REQUEST_LIFETIME = timedelta(hours=1)
 SSO_LIFETIME = timedelta(hours=1)
 """Cognito's hosted-UI session cookie lasts one hour."""
@@ -159,6 +160,17 @@ def unseal_request(ctx: Context, text: str) -> AuthorizeRequest:
         raise OAuthError("invalid_request", "The sign-in request expired. Start again.")
     body["scopes"] = tuple(body["scopes"])  # type: ignore[arg-type]  # a list in JSON
     return AuthorizeRequest(**body)  # type: ignore[arg-type]  # our own sealed JSON
+
+
+def seal_step(ctx: Context, body: Mapping[str, object], lifetime: timedelta) -> str:
+    """A hosted-UI sign-in step's state (the engine's Session and what the page shows) sealed
+    for a cookie: tamper-proof and expiring after `lifetime`."""
+    return _seal(ctx, dict(body), STEP_PURPOSE, lifetime)
+
+
+def unseal_step(ctx: Context, text: str) -> dict[str, object] | None:
+    """The body `seal_step` sealed, or None if it was altered or has expired."""
+    return _unseal(ctx, text, STEP_PURPOSE)
 
 
 def sso_cookie_name(pool_id: str) -> str:

@@ -1,0 +1,164 @@
+"""GET/POST /login/step: the hosted UI's steps after the password (hosted_ui/challenges.py).
+
+The step travels in a sealed, expiring cookie (the engine's Session inside it, plus what the
+page shows); each correct answer is a 303 to the next step's page or to the client with the
+code. A wrong answer shows the same page again with the engine's message.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import segno
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cognate.auth.flow import Challenge
+from cognate.auth.totp import otpauth_uri
+from cognate.context import Context
+from cognate.domain.user import User
+from cognate.errors import CognitoError, OAuthError
+from cognate.hosted_ui import challenges, pages
+from cognate.hosted_ui.challenges import ATTRIBUTE_PREFIX, CODE_RESPONSE, Step
+from cognate.hosted_ui.completion import STEP_COOKIE, signed_in
+from cognate.hosted_ui.forms import PageRequest, from_post, from_query, page_url, problem
+from cognate.oauth.authorize import seal_request, seal_step, unseal_step
+
+STEP_PATH = "/login/step"
+_TEMPLATES = {
+    Challenge.NEW_PASSWORD_REQUIRED: "new_password.html",
+    Challenge.SOFTWARE_TOKEN_MFA: "mfa_code.html",
+    Challenge.SMS_MFA: "mfa_code.html",
+    Challenge.EMAIL_OTP: "mfa_code.html",
+    Challenge.SELECT_MFA_TYPE: "select_mfa.html",
+    Challenge.MFA_SETUP: "totp_setup.html",
+}
+_FACTOR_NAMES = {
+    "SOFTWARE_TOKEN_MFA": "Authenticator app",
+    "SMS_MFA": "Text message (SMS)",
+    "EMAIL_OTP": "Email",
+}
+
+
+async def begin(ctx: Context, page: PageRequest, user: User, challenge: str) -> Response:
+    """After the password: the engine's first challenge started, 303 to its page."""
+    step = await challenges.start(ctx, page.pool, page.client, user, challenge)
+    return _to_step(ctx, page, step)
+
+
+def _to_step(ctx: Context, page: PageRequest, step: Step) -> Response:
+    response = pages.redirect(page_url(ctx, STEP_PATH, page.authorize), status_code=303)
+    lifetime = max(page.client.auth_session_validity, timedelta(minutes=3))
+    response.set_cookie(
+        STEP_COOKIE,
+        seal_step(ctx, challenges.step_body(step), lifetime),
+        httponly=True,
+        samesite="lax",
+        secure=pages.is_secure(ctx),
+        path="/",
+    )
+    return response
+
+
+def _current_step(ctx: Context, request: Request) -> Step | None:
+    cookie = request.cookies.get(STEP_COOKIE)
+    body = unseal_step(ctx, cookie) if cookie else None
+    return challenges.step_of(body) if body is not None else None
+
+
+def _qr_svg(uri: str) -> str:
+    """The otpauth URI as an inline SVG QR code (no external asset, allowed by the CSP)."""
+    svg: str = segno.make(uri, error="m").svg_inline(scale=5, title="QR code to scan")
+    return svg
+
+
+def _step_page(
+    ctx: Context,
+    request: Request,
+    page: PageRequest,
+    step: Step,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    template = _TEMPLATES.get(Challenge(step.challenge))
+    if template is None:
+        return pages.error_page("unsupported_step", "This sign-in step is not supported.")
+    setup_uri = None
+    if step.secret is not None:
+        setup_uri = otpauth_uri(step.secret, account=step.username, issuer=page.pool.name)
+    return pages.form_page(
+        ctx,
+        request,
+        template,
+        status_code=status_code,
+        action=f"{ctx.base_url}{STEP_PATH}",
+        sealed_request=seal_request(ctx, page.authorize),
+        error=error,
+        step=step,
+        factor_names=_FACTOR_NAMES,
+        destination=step.parameters.get("CODE_DELIVERY_DESTINATION", ""),
+        setup_uri=setup_uri,
+        qr_svg=_qr_svg(setup_uri) if setup_uri else "",
+        restart_url=page_url(ctx, "/login", page.authorize),
+    )
+
+
+def _responses(step: Step, page: PageRequest) -> dict[str, str]:
+    """The ChallengeResponses the engine expects for the page's fields."""
+    if step.challenge == Challenge.NEW_PASSWORD_REQUIRED:
+        attributes = {
+            name: value.strip()
+            for name, value in page.form.items()
+            if name.startswith(ATTRIBUTE_PREFIX) and value.strip()
+        }
+        return {"NEW_PASSWORD": page.form.get("new_password", ""), **attributes}
+    if step.challenge == Challenge.SELECT_MFA_TYPE:
+        return {"ANSWER": page.field("answer")}
+    if step.challenge == Challenge.MFA_SETUP:
+        return {}
+    return {CODE_RESPONSE[Challenge(step.challenge)]: page.field("code")}
+
+
+async def _answer(ctx: Context, request: Request, page: PageRequest, step: Step) -> Response:
+    try:
+        current = step
+        if step.challenge == Challenge.MFA_SETUP:
+            current = await challenges.verify_token(ctx, step, page.field("code"))
+        outcome = await challenges.answer(ctx, page.client, current, _responses(step, page))
+    except CognitoError as exc:
+        message = exc.message or exc.name
+        return _step_page(ctx, request, page, step, error=message, status_code=400)
+    if isinstance(outcome, User):
+        return await signed_in(ctx, page, outcome)
+    return _to_step(ctx, page, outcome)
+
+
+def step_routes(ctx: Context) -> list[Route]:
+    """GET and POST /login/step."""
+
+    async def step_page(request: Request) -> Response:
+        try:
+            page = await from_query(ctx, request.query_params)
+        except OAuthError as exc:
+            return problem(exc)
+        step = _current_step(ctx, request)
+        if step is None:
+            return pages.redirect(page_url(ctx, "/login", page.authorize))
+        return _step_page(ctx, request, page, step)
+
+    async def answer(request: Request) -> Response:
+        try:
+            page = await from_post(ctx, request)
+        except OAuthError as exc:
+            return problem(exc)
+        step = _current_step(ctx, request)
+        if step is None:
+            return pages.redirect(page_url(ctx, "/login", page.authorize), status_code=303)
+        return await _answer(ctx, request, page, step)
+
+    return [
+        Route(STEP_PATH, step_page, methods=["GET"]),
+        Route(STEP_PATH, answer, methods=["POST"]),
+    ]
