@@ -84,6 +84,7 @@ class Challenge(enum.StrEnum):
     EMAIL_OTP = "EMAIL_OTP"
     SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
     MFA_SETUP = "MFA_SETUP"
+    CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 
 
 REFRESH_FLOWS: Final = frozenset({AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN})
@@ -93,14 +94,16 @@ _PUBLIC_ONLY = frozenset({AuthFlow.USER_PASSWORD_AUTH})
 _ADMIN_ONLY = frozenset({AuthFlow.ADMIN_USER_PASSWORD_AUTH, AuthFlow.ADMIN_NO_SRP_AUTH})
 
 
-def check_auth_flow(auth_flow: str, client: Client, *, is_admin: bool) -> AuthFlow:
+def check_auth_flow(
+    auth_flow: str, client: Client, *, is_admin: bool, has_custom_auth: bool = False
+) -> AuthFlow:
     """The flow `auth_flow` if the operation (admin or public) and the client accept it.
 
     cognito-surface.md §2b: USER_PASSWORD_AUTH is for InitiateAuth only, the ADMIN_* flows for
     AdminInitiateAuth only ("Initiate Auth method not supported."); a flow must be allowed by
     the client's ExplicitAuthFlows ("<flow> flow not enabled for this client"). CUSTOM_AUTH
-    needs the DefineAuthChallenge trigger, which pools cannot have yet, and USER_AUTH is not
-    implemented: both are refused rather than half-done.
+    needs the pool's DefineAuthChallenge trigger (`has_custom_auth`); USER_AUTH is not
+    implemented and is refused rather than half-done.
     """
     try:
         flow = AuthFlow(auth_flow)
@@ -110,7 +113,7 @@ def check_auth_flow(auth_flow: str, client: Client, *, is_admin: bool) -> AuthFl
         raise InvalidParameterException("Initiate Auth method not supported.")
     if not client.allows_auth_flow(flow):
         raise InvalidParameterException(f"{flow} flow not enabled for this client")
-    if flow is AuthFlow.CUSTOM_AUTH:
+    if flow is AuthFlow.CUSTOM_AUTH and not has_custom_auth:
         raise InvalidParameterException(
             "Custom auth lambda trigger is not configured for the user pool."
         )
@@ -359,9 +362,10 @@ STEPS: tuple[Step, ...] = (_new_password_step, _mfa_step)
 
 MFA (domain/mfa.py: SMS_MFA / EMAIL_OTP / SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP)
 follows the new password. Extension point still open, a Step appended when its issue lands:
-the remembered device (DEVICE_SRP_AUTH). Custom auth replaces the password stage before these; the
-PreAuthentication trigger runs before the password check, PostAuthentication and
-PreTokenGeneration after the last step, just before tokens are issued.
+the remembered device (DEVICE_SRP_AUTH). Custom auth (auth/custom_auth.py, idp/custom_auth.py)
+replaces the password stage and these steps; the PreAuthentication trigger runs before the
+password check, PostAuthentication and PreTokenGeneration after the last step, just before
+tokens are issued (idp/auth_triggers.py).
 """
 
 

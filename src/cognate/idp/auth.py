@@ -6,6 +6,10 @@ saves. The rules live in the engine; this module only orders I/O: reads in short
 transactions, modular exponentiations in a worker thread with no transaction open (DESIGN §7),
 and each attempt claimed against the lockout counter (store/sign_in.py) *before* its password
 is checked, so a burst of guesses gets at most five checks before the lock engages.
+
+Triggers (cognito-surface.md §8 order): UserMigration for an unknown name in the plain-password
+flows (idp/user_migration.py), PreAuthentication as the sign-in begins and PostAuthentication
+before the tokens (idp/auth_triggers.py); CUSTOM_AUTH is idp/custom_auth.py.
 """
 
 from __future__ import annotations
@@ -14,11 +18,10 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import anyio
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cognate.auth import flow, lockout, sessions
+from cognate.auth import custom_auth as custom_state
+from cognate.auth import flow, sessions
 from cognate.auth.flow import AuthFlow, Challenge, Subject
-from cognate.auth.secret_hash import check_secret_hash
 from cognate.context import Context
 from cognate.domain import password_policy
 from cognate.domain.client import Client
@@ -29,24 +32,33 @@ from cognate.errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
 )
-from cognate.idp import mfa_challenges, shapes
+from cognate.idp import (
+    auth_triggers,
+    custom_auth,
+    mfa_challenges,
+    refresh_auth,
+    shapes,
+    user_migration,
+)
 from cognate.idp.clients import require_client
 from cognate.idp.credentials import new_credential
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
+from cognate.idp.sign_in_subjects import (
+    claim_attempt,
+    find_named_user,
+    find_subject,
+    open_session,
+    session_subject,
+)
 from cognate.idp.user_attributes import save_attributes
 from cognate.idp.user_lookup import find_user
 from cognate.idp.users import history_size
 from cognate.store import sign_in as sign_in_store
-from cognate.store import tokens as token_store
 from cognate.store import users as user_store
-from cognate.store.clients import client_secret_values, get_client
+from cognate.store.clients import get_client
 from cognate.tokens.issue import (
-    REFRESH_HASH_PURPOSE,
-    SignIn,
     authenticate_access_token,
-    issue_tokens,
-    refresh_tokens,
     require_scope,
 )
 
@@ -106,68 +118,51 @@ async def _pool_and_client(
 async def _initiate(
     ctx: Context, pool: Pool, client: Client, req: Mapping[str, Any], *, is_admin: bool
 ) -> Answer:
-    auth_flow = flow.check_auth_flow(req["AuthFlow"], client, is_admin=is_admin)
+    auth_flow = flow.check_auth_flow(
+        req["AuthFlow"], client, is_admin=is_admin, has_custom_auth=custom_auth.is_configured(pool)
+    )
     parameters: Mapping[str, str] = req.get("AuthParameters") or {}
     metadata: Mapping[str, str] = req.get("ClientMetadata") or {}
     if auth_flow in flow.REFRESH_FLOWS:
-        return await _refresh(ctx, pool, client, parameters)
+        return await refresh_auth.refresh(ctx, pool, client, parameters)
+    if auth_flow is AuthFlow.CUSTOM_AUTH:
+        return await custom_auth.initiate_custom_auth(ctx, pool, client, parameters, metadata)
     name = flow.required(parameters, "USERNAME")
     if auth_flow is AuthFlow.USER_SRP_AUTH:
         big_a = flow.parse_srp_a(flow.required(parameters, "SRP_A"))
-        subject = await _subject(ctx, pool, client, name, parameters.get("SECRET_HASH"))
+        subject = await find_subject(ctx, pool, client, name, parameters.get("SECRET_HASH"))
+        await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
         return await _password_verifier_challenge(ctx, pool, client, subject, big_a)
+    return await _password_sign_in(ctx, pool, client, parameters, metadata)
+
+
+async def _password_sign_in(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    parameters: Mapping[str, str],
+    metadata: Mapping[str, str],
+) -> Answer:
+    """USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH. An unknown name goes
+    to UserMigration first (idp/user_migration.py); a user it creates is signed in with the
+    password the legacy system just accepted."""
+    name = flow.required(parameters, "USERNAME")
     password = flow.required(parameters, "PASSWORD")
-    subject = await _subject(ctx, pool, client, name, parameters.get("SECRET_HASH"))
+    user = await find_named_user(ctx, pool, client, name, parameters.get("SECRET_HASH"))
+    is_migrated = False
+    if user is None:
+        user = await user_migration.migrate_at_sign_in(ctx, pool, client, name, password, metadata)
+        is_migrated = user is not None
+    subject = flow.subject_of(ctx.secrets, pool, client, user, name)
+    await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
+    if is_migrated:
+        return await _after_proof(ctx, pool, client, subject, True, metadata=metadata)
     async with ctx.store.begin() as conn:
-        await _claim(ctx, conn, pool, subject)
+        await claim_attempt(ctx, conn, pool, subject)
     is_correct = await anyio.to_thread.run_sync(
         flow.password_matches, ctx.secrets, pool.id, subject, password
     )
     return await _after_proof(ctx, pool, client, subject, is_correct, metadata=metadata)
-
-
-async def _subject(
-    ctx: Context, pool: Pool, client: Client, name: str, secret_hash: str | None
-) -> Subject:
-    """Check the client's SECRET_HASH for `name`, then find whom `name` names (or a decoy)."""
-    async with ctx.store.read() as conn:
-        await _check_secret_hash(ctx, conn, client, (name,), secret_hash)
-        user = await find_user(conn, pool, name)
-    return flow.subject_of(ctx.secrets, pool, client, user, name)
-
-
-async def _check_secret_hash(
-    ctx: Context,
-    conn: AsyncConnection,
-    client: Client,
-    names: tuple[str, ...],
-    given: str | None,
-) -> None:
-    """NotAuthorizedException unless `given` is the SECRET_HASH of one of `names`."""
-    if not client.has_secret:
-        return
-    secrets = await client_secret_values(conn, ctx.secrets, client.id)
-    for name in names[:-1]:
-        try:
-            check_secret_hash(secrets, client_id=client.id, username=name, given=given)
-        except NotAuthorizedException:
-            continue
-        return
-    check_secret_hash(secrets, client_id=client.id, username=names[-1], given=given)
-
-
-async def _claim(ctx: Context, conn: AsyncConnection, pool: Pool, subject: Subject) -> None:
-    """Count this attempt against the subject's lockout counter, or refuse it while locked."""
-    count = await sign_in_store.claim_attempt(
-        conn,
-        pool_id=pool.id,
-        subject=subject.lockout_key,
-        now=ctx.clock(),
-        quiet_reset=lockout.QUIET_RESET,
-        lockout_after=lockout.lockout_after,
-    )
-    if count is None:
-        raise lockout.locked_out()
 
 
 async def _after_proof(
@@ -197,8 +192,7 @@ async def _continue(ctx: Context, attempt: flow.Attempt) -> Answer:
     flow.check_can_sign_in(attempt.pool, attempt.user, now)
     challenge = flow.next_challenge(attempt)
     if challenge is None:
-        sign_in = SignIn(pool=attempt.pool, client=attempt.client, user=attempt.user, auth_time=now)
-        return {"AuthenticationResult": await issue_tokens(ctx, sign_in), "ChallengeParameters": {}}
+        return await auth_triggers.complete_sign_in(ctx, attempt)
     session = sessions.new_session(
         pool_id=attempt.pool.id,
         client_id=attempt.client.id,
@@ -210,8 +204,9 @@ async def _continue(ctx: Context, attempt: flow.Attempt) -> Answer:
     )
     if challenge in mfa_challenges.CODE_CHALLENGES:
         parameters = await mfa_challenges.send_code(
-            ctx, attempt.pool, attempt.user, challenge, session
-        )
+            ctx, attempt.pool, attempt.user, challenge, session,
+            client_id=attempt.client.id, client_metadata=attempt.client_metadata,
+        )  # fmt: skip
     else:
         parameters = flow.challenge_parameters(challenge, attempt)
     return {
@@ -250,45 +245,19 @@ async def _password_verifier_challenge(
     return {"ChallengeName": Challenge.PASSWORD_VERIFIER.value, "ChallengeParameters": parameters}
 
 
-async def _refresh(
-    ctx: Context, pool: Pool, client: Client, parameters: Mapping[str, str]
-) -> Answer:
-    """REFRESH_TOKEN_AUTH / REFRESH_TOKEN.
-
-    A client with a secret proves it with a SECRET_HASH; clients compute it with the username
-    or with the sub, so either is accepted, checked before the token is used.
-    """
-    refresh_token = flow.required(parameters, "REFRESH_TOKEN")
-    if client.has_secret:
-        token_hash = ctx.secrets.keyed_hash(refresh_token, REFRESH_HASH_PURPOSE)
-        async with ctx.store.read() as conn:
-            found = await token_store.find_refresh_token(conn, token_hash)
-            if found is None:
-                raise NotAuthorizedException("Invalid Refresh Token")
-            _record, user = found
-            names = (user.username, user.sub)
-            await _check_secret_hash(ctx, conn, client, names, parameters.get("SECRET_HASH"))
-    result = await refresh_tokens(
-        ctx,
-        pool=pool,
-        client=client,
-        refresh_token=refresh_token,
-        device_key=parameters.get("DEVICE_KEY"),
-    )
-    return {"AuthenticationResult": result, "ChallengeParameters": {}}
-
-
 async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, Any]) -> Answer:
     responses: Mapping[str, str] = req.get("ChallengeResponses") or {}
     metadata: Mapping[str, str] = req.get("ClientMetadata") or {}
-    name = flow.required(responses, "USERNAME")
     challenge = req["ChallengeName"]
+    if challenge == Challenge.CUSTOM_CHALLENGE:
+        return await custom_auth.answer_custom_challenge(ctx, pool, client, req)
+    name = flow.required(responses, "USERNAME")
     if challenge == Challenge.PASSWORD_VERIFIER:
-        return await _answer_password_verifier(ctx, pool, client, name, responses, metadata)
+        return await _answer_password_verifier(ctx, pool, client, req)
     sealed = req.get("Session")
     if not sealed:
         raise InvalidParameterException("Missing required parameter Session")
-    session = _open(ctx, pool, client, sealed, sessions.SESSION_PURPOSE, challenge)
+    session = open_session(ctx, pool, client, sealed, sessions.SESSION_PURPOSE, challenge)
     if challenge == Challenge.NEW_PASSWORD_REQUIRED:
         return await _answer_new_password(ctx, pool, client, session, name, responses, metadata)
     if challenge in mfa_challenges.ANSWERED_WITH_CODE | mfa_challenges.CHOICES:
@@ -297,51 +266,16 @@ async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, A
     raise NotAuthorizedException(sessions.INVALID_SESSION)
 
 
-def _open(
-    ctx: Context, pool: Pool, client: Client, sealed: str, purpose: str, challenge: str
-) -> sessions.AuthSession:
-    """The session `sealed` if it was issued for this pool, client and challenge."""
-    session = sessions.unseal(ctx.secrets, sealed, purpose, client_id=client.id, now=ctx.clock())
-    if session.pool_id != pool.id or session.challenge != challenge:
-        raise NotAuthorizedException(sessions.INVALID_SESSION)
-    return session
-
-
-async def _session_subject(
-    ctx: Context,
-    pool: Pool,
-    client: Client,
-    session: sessions.AuthSession,
-    name: str,
-    secret_hash: str | None,
-) -> Subject:
-    """The subject of a session, when the USERNAME answered names the same account."""
-    async with ctx.store.read() as conn:
-        await _check_secret_hash(ctx, conn, client, (name,), secret_hash)
-        user = await find_user(conn, pool, session.username)
-        named = user if name == session.username else await find_user(conn, pool, name)
-    if user is None:
-        # A decoy's session: answered like a real user's, whichever spelling of the name.
-        is_same = session.username in (name, flow.decoy_id(ctx.secrets, pool, name))
-        if client.prevent_user_existence_errors and is_same:
-            return flow.decoy_subject(ctx.secrets, pool, session.username)
-        raise NotAuthorizedException(flow.INCORRECT)
-    if named is None or named.id != user.id:
-        raise NotAuthorizedException(flow.INCORRECT)
-    return flow.subject_of(ctx.secrets, pool, client, user, name)
-
-
 async def _answer_password_verifier(
-    ctx: Context,
-    pool: Pool,
-    client: Client,
-    name: str,
-    responses: Mapping[str, str],
-    metadata: Mapping[str, str],
+    ctx: Context, pool: Pool, client: Client, req: Mapping[str, Any]
 ) -> Answer:
+    """PASSWORD_VERIFIER: the SECRET_BLOCK carries the SRP state; one issued inside a custom
+    flow continues that flow (idp/custom_auth.py), never this one."""
+    responses: Mapping[str, str] = req.get("ChallengeResponses") or {}
+    name = flow.required(responses, "USERNAME")
     for parameter in ("PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP"):
         flow.required(responses, parameter)
-    session = _open(
+    session = open_session(
         ctx,
         pool,
         client,
@@ -349,13 +283,18 @@ async def _answer_password_verifier(
         sessions.SECRET_BLOCK_PURPOSE,
         Challenge.PASSWORD_VERIFIER,
     )
-    subject = await _session_subject(ctx, pool, client, session, name, responses.get("SECRET_HASH"))
+    if custom_state.CUSTOM_MARK in session.completed:
+        return await custom_auth.answer_password_verifier(ctx, pool, client, session, req)
+    subject = await session_subject(
+        ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
+    )
     async with ctx.store.begin() as conn:
         await sessions.spend(conn, session, now=ctx.clock())
-        await _claim(ctx, conn, pool, subject)
+        await claim_attempt(ctx, conn, pool, subject)
     is_correct = await anyio.to_thread.run_sync(
         flow.password_claim_is_valid, ctx.secrets, pool.id, subject, session, responses, ctx.clock()
     )
+    metadata: Mapping[str, str] = req.get("ClientMetadata") or {}
     return await _after_proof(ctx, pool, client, subject, is_correct, metadata=metadata)
 
 
@@ -370,7 +309,9 @@ async def _answer_new_password(
 ) -> Answer:
     """NEW_PASSWORD_REQUIRED: set the user's own password and missing attributes, confirm."""
     password = flow.required(responses, "NEW_PASSWORD")
-    subject = await _session_subject(ctx, pool, client, session, name, responses.get("SECRET_HASH"))
+    subject = await session_subject(
+        ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
+    )
     user = subject.user
     if user is None:
         raise NotAuthorizedException(sessions.INVALID_SESSION)
@@ -411,14 +352,16 @@ async def _answer_mfa(
 ) -> Answer:
     """An MFA challenge's answer (idp/mfa_challenges.py). A code is claimed against the
     lockout counter like a password, so wrong codes lock the account as wrong passwords do."""
-    subject = await _session_subject(ctx, pool, client, session, name, responses.get("SECRET_HASH"))
+    subject = await session_subject(
+        ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
+    )
     if subject.user is None:
         raise NotAuthorizedException(sessions.INVALID_SESSION)
     if session.challenge in mfa_challenges.CHOICES:
         completed = await mfa_challenges.settle_choice(ctx, pool, subject.user, session, responses)
     else:
         async with ctx.store.begin() as conn:
-            await _claim(ctx, conn, pool, subject)
+            await claim_attempt(ctx, conn, pool, subject)
         await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
         completed = (*session.completed, session.challenge)
     async with ctx.store.begin() as conn:
@@ -448,7 +391,7 @@ async def change_password(
     password_policy.check_password(pool.password_policy, proposed)
     subject = Subject(user=user, user_id_for_srp=user.username, lockout_key=str(user.id))
     async with ctx.store.begin() as conn:
-        await _claim(ctx, conn, pool, subject)
+        await claim_attempt(ctx, conn, pool, subject)
     is_correct = await anyio.to_thread.run_sync(
         flow.password_matches, ctx.secrets, pool.id, subject, previous
     )

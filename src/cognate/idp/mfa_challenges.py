@@ -34,10 +34,11 @@ from cognate.errors import (
     InvalidParameterException,
     SoftwareTokenMFANotFoundException,
 )
-from cognate.idp.notify import delivery_details, email_bodies, pool_sender
+from cognate.idp.notify import custom_texts, delivery_details, email_bodies, pool_sender
 from cognate.messages import templates
 from cognate.store import codes as code_store
 from cognate.store import mfa as mfa_store
+from cognate.triggers.events import CustomTexts, MessageTrigger
 
 TOTP_SEED_PURPOSE: Final = "totp-seed"
 """SecretBox purpose of a stored TOTP seed."""
@@ -81,12 +82,30 @@ def _destination(challenge: str, user: User) -> Destination:
 
 
 async def send_code(
-    ctx: Context, pool: Pool, user: User, challenge: str, session: sessions.AuthSession
+    ctx: Context,
+    pool: Pool,
+    user: User,
+    challenge: str,
+    session: sessions.AuthSession,
+    *,
+    client_id: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Issue, store (hashed, bound to `session`), commit and send the code of an SMS_MFA or
-    EMAIL_OTP challenge; its ChallengeParameters, the destination masked as Cognito masks it."""
+    EMAIL_OTP challenge; its ChallengeParameters, the destination masked as Cognito masks it.
+
+    The pool's CustomMessage function (CustomMessage_Authentication, developer guide "Custom
+    message Lambda trigger") may rewrite the message; it runs first, so a failing function
+    leaves no code behind.
+    """
     destination = _destination(challenge, user)
     purpose = _PURPOSE[Challenge(challenge)]
+    texts = await custom_texts(
+        ctx, pool,
+        MessageTrigger(source="CustomMessage_Authentication", username=user.username,
+                       attributes=user.attributes, client_id=client_id,
+                       client_metadata=client_metadata),
+    )  # fmt: skip
     code = codes.new_code()
     async with ctx.store.begin() as conn:
         await code_store.issue_code(
@@ -97,7 +116,7 @@ async def send_code(
             now=ctx.clock(),
             expires_at=session.expires_at,
         )
-    await _deliver(ctx, pool, user, destination, code)
+    await _deliver(ctx, pool, user, destination, code, texts)
     details = delivery_details(destination)
     return {
         "CODE_DELIVERY_DELIVERY_MEDIUM": details["DeliveryMedium"],
@@ -106,19 +125,21 @@ async def send_code(
 
 
 async def _deliver(
-    ctx: Context, pool: Pool, user: User, destination: Destination, code: str
+    ctx: Context, pool: Pool, user: User, destination: Destination, code: str, texts: CustomTexts
 ) -> None:
     if destination.medium == "SMS":
-        message = pool.config.get("SmsAuthenticationMessage") or DEFAULT_SMS_MESSAGE
+        message = (
+            texts.sms_message or pool.config.get("SmsAuthenticationMessage") or DEFAULT_SMS_MESSAGE
+        )
         text = templates.render(message, code=code, username=user.username)
         await ctx.delivery.send_sms(to=destination.address, message=text)
         return
     configuration = pool.config.get("EmailMfaConfiguration") or {}
-    body = configuration.get("Message") or DEFAULT_EMAIL_MESSAGE
+    body = texts.email_message or configuration.get("Message") or DEFAULT_EMAIL_MESSAGE
     text, html_body = email_bodies(body, code=code, username=user.username)
     await ctx.delivery.send_email(
         to=destination.address,
-        subject=configuration.get("Subject") or DEFAULT_EMAIL_SUBJECT,
+        subject=texts.email_subject or configuration.get("Subject") or DEFAULT_EMAIL_SUBJECT,
         text=text,
         html=html_body,
         sender=pool_sender(pool),

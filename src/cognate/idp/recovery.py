@@ -28,7 +28,7 @@ from cognate.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from cognate.idp import shapes, trigger_calls
+from cognate.idp import shapes, trigger_calls, user_migration
 from cognate.idp.credentials import new_credential
 from cognate.idp.notify import delivery_details, send_code
 from cognate.idp.registry import idp
@@ -68,6 +68,10 @@ async def forgot_password(
         ctx, req["ClientId"], username=req["Username"], secret_hash=req.get("SecretHash")
     )
     hide = client.prevent_user_existence_errors
+    # UserMigration_ForgotPassword: a legacy user unknown here is created before the lookup.
+    await user_migration.migrate_for_reset(
+        ctx, pool, client, req["Username"], req.get("ClientMetadata")
+    )
     code = codes.new_code()
     now = ctx.clock()
     async with ctx.store.begin() as conn:

@@ -121,6 +121,13 @@ def test_flows_per_operation(auth_flow, is_admin, error):
         assert caught.value.message == error
 
 
+def test_custom_auth_with_a_define_auth_challenge_function():
+    client = make_client()
+    assert flow.check_auth_flow("CUSTOM_AUTH", client, is_admin=True, has_custom_auth=True) == (
+        "CUSTOM_AUTH"
+    )
+
+
 def test_user_auth_is_refused_not_faked():
     with pytest.raises(UnsupportedOperationException):
         flow.check_auth_flow("USER_AUTH", make_client(), is_admin=False)
