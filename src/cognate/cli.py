@@ -1,5 +1,5 @@
 """The `cognate` command: `serve` runs the server, `outbox` prints the dev outbox, `keys rotate`
-rotates a pool's token signing keys."""
+rotates a pool's token signing keys, `decrypt-code` decrypts a custom sender's code."""
 
 from __future__ import annotations
 
@@ -58,6 +58,19 @@ def _parser() -> argparse.ArgumentParser:
     for flag in ("--data-dir", "--database-url"):
         field, kind, text = _SERVE_FLAGS[flag]
         rotate.add_argument(flag, dest=field, type=kind, default=None, help=text)
+    decrypt = commands.add_parser(
+        "decrypt-code",
+        help="decrypt the request.code a CustomEmailSender/CustomSMSSender function received "
+        "(master key from COGNATE_MASTER_KEY or {data_dir}/master.key, as the server reads it)",
+    )
+    decrypt.add_argument(
+        "--kms-key-id",
+        dest="kms_key_id",
+        required=True,
+        help="the pool's LambdaConfig.KMSKeyID, exactly as configured",
+    )
+    decrypt.add_argument("--data-dir", dest="data_dir", type=Path, default=None)
+    decrypt.add_argument("ciphertext", help="the base64 request.code")
     return parser
 
 
@@ -118,6 +131,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         print_outbox(settings.data_dir, as_json=args.json)
     elif args.command == "keys":
         _rotate_keys(settings, args.pool_id)
+    elif args.command == "decrypt-code":
+        _decrypt_code(settings, args.kms_key_id, args.ciphertext)
+
+
+def _decrypt_code(settings: Settings, kms_key_id: str, ciphertext: str) -> None:
+    from cognate.triggers.code_encryption import decrypt_code, read_master_key
+
+    try:
+        code = decrypt_code(ciphertext, kms_key_id, read_master_key(settings))
+    except OSError as exc:
+        sys.exit(f"cognate: cannot read the master key: {exc}")
+    except ValueError as exc:
+        sys.exit(f"cognate: {exc}")
+    print(code)  # noqa: T201 (command output)
 
 
 def _rotate_keys(settings: Settings, pool_id: str) -> None:

@@ -15,8 +15,12 @@ from typing import Any
 
 from cognate.context import Context
 from cognate.domain.pool import Pool
-from cognate.idp.notify import email_bodies, pool_sender
+from cognate.idp.notify import custom_texts, email_bodies, pool_sender
 from cognate.messages import templates
+from cognate.triggers import senders
+from cognate.triggers.events import MessageTrigger
+
+SOURCE = "CustomMessage_AdminCreateUser"
 
 
 def _template(pool: Pool) -> Mapping[str, Any]:
@@ -32,23 +36,56 @@ async def send_invitation(
     password: str,
     attributes: Mapping[str, str],
     mediums: Sequence[str],
+    client_metadata: Mapping[str, str] | None = None,
 ) -> None:
     """Send the invitation over each medium in `mediums` the user has a destination for.
 
-    Raises CodeDeliveryFailureException (from the delivery layer) if any send fails.
+    The pool's CustomMessage function may replace the texts (CustomMessage_AdminCreateUser:
+    they must keep both `{####}` and `{username}`, else InvalidLambdaResponseException and
+    nothing is sent); a CustomEmailSender or CustomSMSSender gets the temporary password
+    instead of the medium being delivered. Raises CodeDeliveryFailureException (from the
+    delivery layer) if any send fails.
     """
+    outgoing = {
+        medium: address
+        for medium, address in (("EMAIL", attributes.get("email")),
+                                ("SMS", attributes.get("phone_number")))
+        if medium in mediums and address
+    }  # fmt: skip
+    if not outgoing:
+        return
+    trigger = MessageTrigger(
+        source=SOURCE,
+        username=sign_in_name,
+        attributes=attributes,
+        client_metadata=client_metadata,
+    )
+    by_sender = {medium: senders.sender_for(pool, medium) for medium in outgoing}
+    delivered = {medium: outgoing[medium] for medium, sender in by_sender.items() if not sender}
+    # Asked before any sender starts: a rejected response must leave nothing sent.
+    texts = await custom_texts(ctx, pool, trigger, has_username=True) if delivered else None
+    for sender in by_sender.values():
+        if sender is not None:
+            senders.start_sender(ctx, pool, sender, trigger, code=password)
+    if texts is None:
+        return
     template = _template(pool)
-    email = attributes.get("email")
-    if "EMAIL" in mediums and email:
-        body = template.get("EmailMessage") or templates.DEFAULT_INVITE_EMAIL
-        subject = template.get("EmailSubject") or templates.DEFAULT_INVITE_SUBJECT
+    if "EMAIL" in delivered:
+        body = texts.email_message or template.get("EmailMessage") or templates.DEFAULT_INVITE_EMAIL
+        subject = (
+            texts.email_subject or template.get("EmailSubject") or templates.DEFAULT_INVITE_SUBJECT
+        )
         text, html_body = email_bodies(body, code=password, username=sign_in_name)
         await ctx.delivery.send_email(
-            to=email, subject=subject, text=text, html=html_body, sender=pool_sender(pool)
+            to=delivered["EMAIL"],
+            subject=subject,
+            text=text,
+            html=html_body,
+            sender=pool_sender(pool),
         )
-    phone = attributes.get("phone_number")
-    if "SMS" in mediums and phone:
-        message = template.get("SMSMessage") or templates.DEFAULT_INVITE_SMS
+    if "SMS" in delivered:
+        message = texts.sms_message or template.get("SMSMessage") or templates.DEFAULT_INVITE_SMS
         await ctx.delivery.send_sms(
-            to=phone, message=templates.render(message, code=password, username=sign_in_name)
+            to=delivered["SMS"],
+            message=templates.render(message, code=password, username=sign_in_name),
         )

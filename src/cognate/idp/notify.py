@@ -23,7 +23,7 @@ from cognate.domain.codes import Destination
 from cognate.domain.pool import Pool
 from cognate.idp import shapes
 from cognate.messages import templates
-from cognate.triggers import events
+from cognate.triggers import events, senders
 from cognate.triggers.events import CustomTexts, MessageTrigger
 
 CUSTOM_MESSAGE = "CustomMessage"
@@ -108,11 +108,22 @@ async def send_code(
 
     With `link` and DefaultEmailOption CONFIRM_WITH_LINK, an email carries the link instead.
     With `trigger`, the pool's CustomMessage function may replace the code texts (developer
-    guide, "Custom message Lambda trigger"). Raises CodeDeliveryFailureException (from the
-    delivery layer) if the send fails.
+    guide, "Custom message Lambda trigger"), and when the pool has a CustomEmailSender or
+    CustomSMSSender for the medium, that function gets the code instead and Cognate sends
+    nothing (triggers/senders.py). Raises CodeDeliveryFailureException (from the delivery
+    layer) if the send fails.
     """
+    sender = senders.sender_for(pool, destination.medium) if trigger is not None else None
+    if trigger is not None and sender is not None:
+        senders.start_sender(ctx, pool, sender, trigger, code=code)
+        return
     template = _verification_template(pool)
-    texts = await custom_texts(ctx, pool, trigger)
+    by_link = (
+        link is not None
+        and destination.medium == "EMAIL"
+        and template.get("DefaultEmailOption") == "CONFIRM_WITH_LINK"
+    )
+    texts = await custom_texts(ctx, pool, trigger, by_link=by_link)
     if destination.medium == "SMS":
         message = (
             texts.sms_message
@@ -124,9 +135,11 @@ async def send_code(
             message=templates.render(message, code=code, username=username),
         )
         return
-    if link is not None and template.get("DefaultEmailOption") == "CONFIRM_WITH_LINK":
-        body = template.get("EmailMessageByLink") or DEFAULT_EMAIL_BY_LINK
-        subject = template.get("EmailSubjectByLink") or DEFAULT_SUBJECT_BY_LINK
+    if link is not None and by_link:
+        body = texts.email_message or template.get("EmailMessageByLink") or DEFAULT_EMAIL_BY_LINK
+        subject = (
+            texts.email_subject or template.get("EmailSubjectByLink") or DEFAULT_SUBJECT_BY_LINK
+        )
         text, html_body = link_bodies(body, link=link, username=username)
         await ctx.delivery.send_email(
             to=destination.address,
@@ -157,11 +170,17 @@ async def send_code(
 
 
 async def custom_texts(
-    ctx: Context, pool: Pool, trigger: MessageTrigger | None, *, has_username: bool = False
+    ctx: Context,
+    pool: Pool,
+    trigger: MessageTrigger | None,
+    *,
+    has_username: bool = False,
+    by_link: bool = False,
 ) -> CustomTexts:
     """The texts the pool's CustomMessage function chose for `trigger`'s message, if any.
 
-    InvalidLambdaResponseException when a returned text lost the code placeholder.
+    InvalidLambdaResponseException when a returned text lost the code placeholder (the link
+    placeholder for a confirmation-link email, `by_link`).
     """
     arn = events.lambda_arn(pool, CUSTOM_MESSAGE)
     if trigger is None or arn is None:
@@ -173,4 +192,4 @@ async def custom_texts(
         events.event(pool=pool, region=ctx.region, trigger_source=trigger.source,
                      username=trigger.username, client_id=trigger.client_id, request=request),
     )  # fmt: skip
-    return events.custom_texts(returned, needs_username=has_username)
+    return events.custom_texts(returned, needs_username=has_username, by_link=by_link)

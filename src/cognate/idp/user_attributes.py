@@ -33,7 +33,13 @@ from cognate.idp import shapes
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
 from cognate.idp.user_lookup import require_user
-from cognate.idp.verification import discard_pending, hold_pending, send_codes
+from cognate.idp.verification import (
+    UPDATE_SOURCE,
+    discard_pending,
+    hold_pending,
+    message_trigger,
+    send_codes,
+)
 from cognate.store import users as user_store
 
 
@@ -71,7 +77,8 @@ async def admin_update_user_attributes(
         await save_attributes(ctx, conn, pool, user, attributes)
         await discard_pending(conn, user, applied)
         outgoing = await hold_pending(ctx, conn, user, held)
-    await send_codes(ctx, pool, user, outgoing)
+    trigger = message_trigger(UPDATE_SOURCE, user, client_metadata=req.get("ClientMetadata"))
+    await send_codes(ctx, pool, outgoing, trigger=trigger)
     return {}
 
 

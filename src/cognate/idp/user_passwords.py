@@ -13,7 +13,10 @@ from cognate.domain.user import User
 from cognate.domain.user_status import after_admin_reset, after_admin_set_password
 from cognate.errors import (
     CodeDeliveryFailureException,
+    InvalidLambdaResponseException,
     NotAuthorizedException,
+    UnexpectedLambdaException,
+    UserLambdaValidationException,
 )
 from cognate.idp import shapes
 from cognate.idp.credentials import new_credential
@@ -25,6 +28,15 @@ from cognate.idp.user_lookup import require_user
 from cognate.idp.users import history_size
 from cognate.store import codes as code_store
 from cognate.store import users as user_store
+from cognate.triggers.events import MessageTrigger
+
+# Cognito reports an administrator's reset as a forgot-password message.
+RESET_SOURCE = "CustomMessage_ForgotPassword"
+LAMBDA_ERRORS = (
+    InvalidLambdaResponseException,
+    UnexpectedLambdaException,
+    UserLambdaValidationException,
+)
 
 
 @idp.operation("AdminSetUserPassword")
@@ -57,10 +69,11 @@ async def admin_reset_user_password(
 ) -> shapes.AdminResetUserPasswordResponse:
     """RESET_REQUIRED, and a reset code sent to the verified contact AccountRecoverySetting picks.
 
-    The code is stored and committed before it is sent; if it cannot be delivered the previous
-    status is put back and the code discarded. CodeDeliveryFailureException is not among the
-    operation's declared errors, but it is a service-wide error botocore understands, and
-    telling the administrator that nothing was sent beats a silent success.
+    The code is stored and committed before it is sent; if it cannot be delivered (or the
+    pool's CustomMessage function fails) the previous status is put back and the code
+    discarded. CodeDeliveryFailureException is not among the operation's declared errors, but
+    it is a service-wide error botocore understands, and telling the administrator that nothing
+    was sent beats a silent success.
     """
     code = codes.new_code()
     async with ctx.store.begin() as conn:
@@ -71,8 +84,13 @@ async def admin_reset_user_password(
         await user_store.update_user(conn, user.id, now=ctx.clock(), status=status)
         await issue_reset_code(ctx, conn, user, code, now=ctx.clock())
     try:
-        await send_code(ctx, pool, destination, code=code, username=req["Username"])
-    except CodeDeliveryFailureException:
+        await send_code(
+            ctx, pool, destination, code=code, username=req["Username"],
+            trigger=MessageTrigger(source=RESET_SOURCE, username=user.username,
+                                   attributes=user.attributes,
+                                   client_metadata=req.get("ClientMetadata")),
+        )  # fmt: skip
+    except (CodeDeliveryFailureException, *LAMBDA_ERRORS):
         async with ctx.store.begin() as conn:
             await user_store.update_user(conn, user.id, now=ctx.clock(), status=user.status)
             await code_store.discard_code(conn, user.id, codes.Purpose.FORGOT_PASSWORD)

@@ -54,6 +54,7 @@ from cognate.store import codes as code_store
 from cognate.store import pending_attributes as pending_store
 from cognate.store import users as user_store
 from cognate.tokens.issue import AccessGrant, authenticate_access_token, require_scope
+from cognate.triggers.events import MessageTrigger
 
 
 async def _grant(ctx: Context, access_token: str) -> AccessGrant:
@@ -136,17 +137,43 @@ async def discard_pending(conn: AsyncConnection, user: User, names: Iterable[str
             await code_store.discard_code(conn, user.id, codes.verify_purpose(attribute))
 
 
+UPDATE_SOURCE = "CustomMessage_UpdateUserAttribute"
+VERIFY_SOURCE = "CustomMessage_VerifyUserAttribute"
+
+
+def message_trigger(
+    source: str,
+    user: User,
+    *,
+    client_id: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
+) -> MessageTrigger:
+    """The CustomMessage (or custom sender) context of an attribute-verification code."""
+    return MessageTrigger(
+        source=source,
+        username=user.username,
+        attributes=user.attributes,
+        client_id=client_id,
+        client_metadata=client_metadata,
+    )
+
+
 async def send_codes(
-    ctx: Context, pool: Pool, user: User, outgoing: Sequence[Outgoing]
+    ctx: Context, pool: Pool, outgoing: Sequence[Outgoing], *, trigger: MessageTrigger
 ) -> list[shapes.CodeDeliveryDetailsType]:
-    """Send codes `hold_pending` issued (never inside a transaction); their delivery details."""
+    """Send codes `hold_pending` issued (never inside a transaction); their delivery details.
+
+    `trigger` is what the pool's CustomMessage or custom sender function learns of the update.
+    """
     for destination, code in outgoing:
-        await send_code(ctx, pool, destination, code=code, username=user.username)
+        await send_code(
+            ctx, pool, destination, code=code, username=trigger.username, trigger=trigger
+        )
     return [delivery_details(destination) for destination, _ in outgoing]
 
 
 async def _send_verification(
-    ctx: Context, pool: Pool, user: User, attribute: str
+    ctx: Context, pool: Pool, user: User, attribute: str, *, trigger: MessageTrigger
 ) -> shapes.CodeDeliveryDetailsType:
     """Issue (within the send budget), commit, then send a code verifying `attribute`.
 
@@ -162,7 +189,7 @@ async def _send_verification(
             raise InvalidParameterException(f"User does not have the attribute {attribute}.")
         await issue_limited(ctx, conn, current, purpose, code, now=ctx.clock())
     destination = codes.Destination(attribute=attribute, address=address)
-    await send_code(ctx, pool, destination, code=code, username=user.username)
+    await send_code(ctx, pool, destination, code=code, username=user.username, trigger=trigger)
     return delivery_details(destination)
 
 
@@ -171,7 +198,11 @@ async def get_user_attribute_verification_code(
     ctx: Context, req: shapes.GetUserAttributeVerificationCodeRequest
 ) -> shapes.GetUserAttributeVerificationCodeResponse:
     grant = await _grant(ctx, req["AccessToken"])
-    details = await _send_verification(ctx, grant.pool, grant.user, req["AttributeName"])
+    trigger = message_trigger(VERIFY_SOURCE, grant.user, client_id=grant.client_id,
+                              client_metadata=req.get("ClientMetadata"))  # fmt: skip
+    details = await _send_verification(
+        ctx, grant.pool, grant.user, req["AttributeName"], trigger=trigger
+    )
     return {"CodeDeliveryDetails": details}
 
 
@@ -238,7 +269,9 @@ async def update_user_attributes(
         await _save(ctx, conn, pool, user, attributes)
         await discard_pending(conn, user, applied)
         outgoing = await hold_pending(ctx, conn, user, held)
-    held_details = await send_codes(ctx, pool, user, outgoing)
+    trigger = message_trigger(UPDATE_SOURCE, user, client_id=grant.client_id,
+                              client_metadata=req.get("ClientMetadata"))  # fmt: skip
+    held_details = await send_codes(ctx, pool, outgoing, trigger=trigger)
     changed = [
         name
         for name in ("email", "phone_number")
@@ -250,7 +283,11 @@ async def update_user_attributes(
     ]
     async with ctx.store.read() as conn:
         saved = await require_user(conn, pool, user.username)
-    details = held_details + [await _send_verification(ctx, pool, saved, name) for name in changed]
+    trigger = message_trigger(UPDATE_SOURCE, saved, client_id=grant.client_id,
+                              client_metadata=req.get("ClientMetadata"))  # fmt: skip
+    details = held_details + [
+        await _send_verification(ctx, pool, saved, name, trigger=trigger) for name in changed
+    ]
     return {"CodeDeliveryDetailsList": details} if details else {}
 
 

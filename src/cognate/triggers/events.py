@@ -22,6 +22,7 @@ SDK_VERSION = "aws-sdk-unknown-unknown"
 NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"
 CODE_PARAMETER = "{####}"
 USERNAME_PARAMETER = "{username}"
+LINK_PARAMETER = "{##Click Here##}"
 UNRECOGNIZABLE_OUTPUT = "Unrecognizable lambda output"
 
 
@@ -135,7 +136,7 @@ def custom_message_request(trigger: MessageTrigger, *, has_username: bool) -> di
     """The `request` of a CustomMessage event (`usernameParameter` for invitations only)."""
     request = user_request(trigger.attributes, client_metadata=trigger.client_metadata)
     request["codeParameter"] = CODE_PARAMETER
-    request["linkParameter"] = "{##Click Here##}"
+    request["linkParameter"] = LINK_PARAMETER
     request["usernameParameter"] = USERNAME_PARAMETER if has_username else None
     return request
 
@@ -149,11 +150,14 @@ class CustomTexts:
     email_subject: str | None = None
 
 
-def custom_texts(returned: Mapping[str, Any], *, needs_username: bool) -> CustomTexts:
+def custom_texts(
+    returned: Mapping[str, Any], *, needs_username: bool, by_link: bool = False
+) -> CustomTexts:
     """The texts of a returned CustomMessage event.
 
     A message must keep the code placeholder (and, for an invitation, the username one):
-    otherwise the user could never learn the code. InvalidLambdaResponseException if not.
+    otherwise the user could never learn the code. A confirmation-link email (`by_link`)
+    must keep a `{##label##}` link placeholder instead. InvalidLambdaResponseException if not.
     """
     response = _response(returned)
     texts = CustomTexts(
@@ -164,6 +168,156 @@ def custom_texts(returned: Mapping[str, Any], *, needs_username: bool) -> Custom
     for message in (texts.sms_message, texts.email_message):
         if message is None:
             continue
-        if CODE_PARAMETER not in message or (needs_username and USERNAME_PARAMETER not in message):
+        if by_link and message is texts.email_message:
+            has_secret = "{##" in message and "##}" in message
+        else:
+            has_secret = CODE_PARAMETER in message
+        if not has_secret or (needs_username and USERNAME_PARAMETER not in message):
             raise InvalidLambdaResponseException(UNRECOGNIZABLE_OUTPUT)
     return texts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Migration:
+    """What a UserMigration function returned for a user it knows ("Migrate user Lambda
+    trigger"): the attributes to create the user with and how to finish.
+
+    `final_status` is CONFIRMED or RESET_REQUIRED; `message_action` SUPPRESS or RESEND (None:
+    Cognito's default, a welcome message).
+    """
+
+    attributes: Mapping[str, str]
+    final_status: str | None = None
+    message_action: str | None = None
+    delivery_mediums: Sequence[str] = ()
+    force_alias_creation: bool = False
+
+
+_FINAL_STATUSES = frozenset({"CONFIRMED", "RESET_REQUIRED"})
+_MESSAGE_ACTIONS = frozenset({"SUPPRESS", "RESEND"})
+
+
+def migration(returned: Mapping[str, Any]) -> Migration | None:
+    """The migration a returned UserMigration event asks for; None when the function set no
+    `userAttributes` (the user is unknown to the legacy system too).
+
+    InvalidLambdaResponseException for fields of the wrong type or value.
+    """
+    response = _response(returned)
+    attributes = _optional(response, "userAttributes", Mapping)
+    if not attributes:
+        return None
+    final_status = _optional(response, "finalUserStatus", str)
+    message_action = _optional(response, "messageAction", str)
+    mediums = _optional(response, "desiredDeliveryMediums", list) or []
+    if final_status not in (None, *_FINAL_STATUSES) or message_action not in (
+        None,
+        *_MESSAGE_ACTIONS,
+    ):
+        raise InvalidLambdaResponseException(UNRECOGNIZABLE_OUTPUT)
+    return Migration(
+        attributes={str(name): str(value) for name, value in attributes.items()},
+        final_status=final_status,
+        message_action=message_action,
+        delivery_mediums=tuple(str(medium) for medium in mediums),
+        force_alias_creation=bool(_optional(response, "forceAliasCreation", bool)),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChallengeDecision:
+    """A DefineAuthChallenge answer ("Define auth challenge Lambda trigger")."""
+
+    challenge_name: str | None = None
+    issue_tokens: bool = False
+    fail_authentication: bool = False
+
+
+def challenge_decision(returned: Mapping[str, Any]) -> ChallengeDecision:
+    """The decision in a returned DefineAuthChallenge event.
+
+    A decision that neither issues tokens, fails, nor names a challenge leaves the sign-in
+    nowhere to go: InvalidLambdaResponseException, as for a wrongly typed field.
+    """
+    response = _response(returned)
+    decision = ChallengeDecision(
+        challenge_name=_optional(response, "challengeName", str) or None,
+        issue_tokens=bool(_optional(response, "issueTokens", bool)),
+        fail_authentication=bool(_optional(response, "failAuthentication", bool)),
+    )
+    if not (decision.issue_tokens or decision.fail_authentication or decision.challenge_name):
+        raise InvalidLambdaResponseException(UNRECOGNIZABLE_OUTPUT)
+    return decision
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreatedChallenge:
+    """A CreateAuthChallenge answer ("Create auth challenge Lambda trigger"): public
+    parameters go to the client, private ones stay sealed in the Session for Verify."""
+
+    public: Mapping[str, str]
+    private: Mapping[str, str]
+    metadata: str | None = None
+
+
+def created_challenge(returned: Mapping[str, Any]) -> CreatedChallenge:
+    """The challenge in a returned CreateAuthChallenge event; values become strings, as
+    ChallengeParameters are a string map on the wire."""
+    response = _response(returned)
+    public = _optional(response, "publicChallengeParameters", Mapping) or {}
+    private = _optional(response, "privateChallengeParameters", Mapping) or {}
+    return CreatedChallenge(
+        public={str(name): str(value) for name, value in public.items()},
+        private={str(name): str(value) for name, value in private.items()},
+        metadata=_optional(response, "challengeMetadata", str) or None,
+    )
+
+
+def answer_correct(returned: Mapping[str, Any]) -> bool:
+    """`answerCorrect` of a returned VerifyAuthChallengeResponse event (absent: False)."""
+    return bool(_optional(_response(returned), "answerCorrect", bool))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SenderConfig:
+    """A pool's CustomEmailSender or CustomSMSSender (`{LambdaVersion, LambdaArn}`) with the
+    LambdaConfig.KMSKeyID its codes are encrypted for."""
+
+    arn: str
+    kms_key_id: str | None
+
+
+EMAIL_SENDER = "CustomEmailSender"
+SMS_SENDER = "CustomSMSSender"
+_SENDER_REQUEST_TYPE = {
+    EMAIL_SENDER: "customEmailSenderRequestV1",
+    SMS_SENDER: "customSMSSenderRequestV1",
+}
+
+
+def sender_config(pool: Pool, trigger: str) -> SenderConfig | None:
+    """The pool's `trigger` (EMAIL_SENDER or SMS_SENDER) configuration, or None."""
+    config: Mapping[str, Any] = pool.config.get("LambdaConfig") or {}
+    sender = config.get(trigger)
+    if not isinstance(sender, Mapping) or not sender.get("LambdaArn"):
+        return None
+    kms_key_id = config.get("KMSKeyID")
+    return SenderConfig(arn=str(sender["LambdaArn"]), kms_key_id=str(kms_key_id or "") or None)
+
+
+def sender_source(trigger: str, message_source: str) -> str:
+    """The sender's triggerSource for a CustomMessage source: CustomMessage_SignUp becomes
+    CustomEmailSender_SignUp (or CustomSMSSender_SignUp); the suffixes are the same."""
+    return f"{trigger}_{message_source.removeprefix('CustomMessage_')}"
+
+
+def custom_sender_request(trigger: str, message: MessageTrigger, code: str) -> dict[str, Any]:
+    """The `request` of a custom sender event; `code` is already encrypted (base64).
+
+    Developer guide, "Custom email sender Lambda trigger": type, code, clientMetadata and
+    userAttributes.
+    """
+    request = user_request(message.attributes, client_metadata=message.client_metadata or {})
+    request["type"] = _SENDER_REQUEST_TYPE[trigger]
+    request["code"] = code
+    return request
