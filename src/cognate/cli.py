@@ -32,6 +32,11 @@ _SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
     "--email-from": ("email_from", str, "default sender (COGNATE_EMAIL_FROM)"),
     "--sms-webhook-url": ("sms_webhook_url", str, "SMS webhook (COGNATE_SMS_WEBHOOK_URL)"),
     "--functions-dir": ("functions_dir", Path, "trigger handlers (COGNATE_FUNCTIONS_DIR)"),
+    "--function-urls": (
+        "function_urls",
+        str,
+        "NAME=URL[,…] trigger webhooks (COGNATE_FUNCTION_URLS)",
+    ),
     "--log-level": ("log_level", str, "debug, info, warning, error (COGNATE_LOG_LEVEL)"),
 }
 
