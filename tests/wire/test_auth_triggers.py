@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
+import httpx
 import pytest
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     CreateAuthChallengeTriggerEvent,
@@ -31,6 +33,7 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from pycognito.aws_srp import AWSSRP
 
 from tests.conftest import make_client, start_server
+from tests.oauth.flows import CALLBACK, pkce_pair, sign_in
 from tests.sinks import SmtpSink, smtp_sink
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -161,6 +164,7 @@ class Env:
     client: Any
     functions: Path
     mail: SmtpSink
+    url: str
 
     def event(self, source: str) -> dict[str, Any]:
         return json.loads((self.functions / f"{source}.json").read_text())  # type: ignore[no-any-return]
@@ -214,7 +218,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
             tmp_path_factory.mktemp("data"), functions_dir=functions, smtp_url=mail.url
         )
         try:
-            yield Env(make_client(running.url), functions, mail)
+            yield Env(make_client(running.url), functions, mail, running.url)
         finally:
             thread.stop()
 
@@ -245,6 +249,34 @@ def test_pre_authentication_sees_the_user_and_blocks_banned_ones(env: Env) -> No
         env.client.initiate_auth(
             ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=helper.get_auth_params()
         )
+
+
+def test_hosted_sign_in_runs_pre_and_post_authentication(env: Env) -> None:
+    pool_id = env.pool(
+        {"PreAuthentication": ARN + "pre_auth", "PostAuthentication": ARN + "post_auth"}
+    )
+    client_id = env.client.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="web", AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid"], CallbackURLs=[CALLBACK],
+    )["UserPoolClient"]["ClientId"]  # fmt: skip
+    env.user(pool_id, "alice")
+    env.user(pool_id, "banned")
+    _, challenge = pkce_pair()
+    query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK,
+                       "scope": "openid", "code_challenge": challenge,
+                       "code_challenge_method": "S256"})  # fmt: skip
+    with httpx.Client() as http:
+        refused = sign_in(http, f"{env.url}/oauth2/authorize?{query}", "banned", PASSWORD)
+    assert refused.status_code != 303
+    assert "PreAuthentication failed with error User is banned." in refused.text
+    env.forget("PostAuthentication_Authentication")
+    with httpx.Client() as http:
+        answer = sign_in(http, f"{env.url}/oauth2/authorize?{query}", "alice", PASSWORD)
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"].startswith(CALLBACK + "?code=")
+    event = PostAuthenticationTriggerEvent(env.event("PostAuthentication_Authentication"))
+    assert event.user_name == "alice"
+    assert event.caller_context.client_id == client_id
 
 
 def test_pre_authentication_for_an_unknown_name_when_existence_is_hidden(env: Env) -> None:

@@ -3,7 +3,8 @@
 The same order as USER_PASSWORD_AUTH in idp/auth.py: find the user (or a decoy doing the same
 work, so the page never tells whether an account exists), claim the attempt against the
 lockout counter before checking the password, check it off the event loop, clear the counter
-on success, then the engine's state checks and its next challenge.
+on success, then the engine's state checks and its next challenge. PreAuthentication and
+PostAuthentication fire here as they do for the API.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
 from cognate.errors import NotAuthorizedException
+from cognate.idp import auth_triggers
 from cognate.idp.user_lookup import find_user
 from cognate.store import sign_in as sign_in_store
 
@@ -36,6 +38,7 @@ async def check_password(
     """The user whose password this is and the engine's next challenge (None: tokens may be
     issued); Cognito's errors otherwise (incorrect, locked out, disabled, unconfirmed…)."""
     subject = await _subject(ctx, pool, name)
+    await auth_triggers.pre_authentication(ctx, pool, client, subject, name, {})
     async with ctx.store.begin() as conn:
         count = await sign_in_store.claim_attempt(
             conn,
@@ -56,5 +59,9 @@ async def check_password(
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
     now: datetime = ctx.clock()
     flow.check_can_sign_in(pool, subject.user, now)
-    challenge = flow.next_challenge(flow.Attempt(pool=pool, client=client, user=subject.user))
+    attempt = flow.Attempt(pool=pool, client=client, user=subject.user)
+    challenge = flow.next_challenge(attempt)
+    if challenge is None:
+        # Later steps finish through RespondToAuthChallenge, which runs it itself.
+        await auth_triggers.post_authentication(ctx, attempt)
     return subject.user, challenge
