@@ -316,9 +316,7 @@ identity_logins = sa.Table(
     metadata,
     # The primary key makes one (provider, subject) name at most one identity of a pool, even
     # when two GetId calls race.
-    sa.Column(
-        "pool_id", sa.ForeignKey("identity_pools.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("pool_id", sa.ForeignKey("identity_pools.id", ondelete="CASCADE"), primary_key=True),
     # The canonical provider name: cognito-idp.{region}.amazonaws.com/{userPoolId}.
     sa.Column("provider", sa.String(256), primary_key=True),
     # The token's sub.
