@@ -163,6 +163,18 @@ def _parse_authorization(value: str, *, has_date: bool) -> _Authorization:
     )
 
 
+def _parse_basic(value: str) -> datetime:
+    """`value` (which matched _BASIC_DATE) as an aware UTC datetime.
+
+    Same result and same ValueError for impossible dates as strptime with _BASIC_FORMAT,
+    without its cost (about 10 µs, on every signed request).
+    """
+    return datetime(
+        int(value[0:4]), int(value[4:6]), int(value[6:8]),
+        int(value[9:11]), int(value[11:13]), int(value[13:15]), tzinfo=UTC,
+    )  # fmt: skip
+
+
 def _request_time(headers: Mapping[str, list[str]]) -> tuple[datetime, str]:
     """Return the signing time and its ISO 8601 basic form, from X-Amz-Date or else Date.
 
@@ -176,7 +188,7 @@ def _request_time(headers: Mapping[str, list[str]]) -> tuple[datetime, str]:
                 "See http://en.wikipedia.org/wiki/ISO_8601"
             )
         try:
-            parsed = datetime.strptime(value, _BASIC_FORMAT).replace(tzinfo=UTC)
+            parsed = _parse_basic(value)
         except ValueError as exc:
             raise IncompleteSignatureException(
                 f"Date must be in ISO-8601 'basic format'. Got '{value}'."
@@ -220,6 +232,8 @@ def _check_clock(request_at: datetime, *, amz_date: str, now: datetime) -> None:
 
     A skew of exactly 5 minutes is still accepted.
     """
+    if now - _MAX_SKEW <= request_at <= now + _MAX_SKEW:
+        return
     current = now.astimezone(UTC).strftime(_BASIC_FORMAT)
     if request_at < now - _MAX_SKEW:
         limit = (now - _MAX_SKEW).astimezone(UTC).strftime(_BASIC_FORMAT)

@@ -45,7 +45,6 @@ from cognate.errors import (
 from cognate.idp import shapes, trigger_calls
 from cognate.idp.notify import delivery_details, send_code
 from cognate.idp.registry import idp
-from cognate.idp.resources import require_pool
 from cognate.idp.user_lookup import find_user
 from cognate.idp.users import history_size
 from cognate.store import clients as client_store
@@ -65,11 +64,16 @@ async def app_client(
     client with a secret sends no valid SECRET_HASH for `username`.
     """
     async with ctx.store.read() as conn:
-        client = await client_store.get_client(conn, None, client_id)
-        if client is None:
+        # One query for both: a pool's clients are deleted with it (ON DELETE CASCADE).
+        found = await client_store.get_client_with_pool(conn, client_id)
+        if found is None:
             raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
-        pool = await require_pool(conn, client.pool_id)
-        secrets = await client_store.client_secret_values(conn, ctx.secrets, client.id)
+        client, pool = found
+        secrets = (
+            await client_store.client_secret_values(conn, ctx.secrets, client.id)
+            if client.has_secret
+            else []
+        )
     check_secret_hash(secrets, client_id=client.id, username=username, given=secret_hash)
     return pool, client
 
@@ -187,9 +191,10 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
             ),
             username_kinds=pool.username_attributes,
             now=now,
+            is_new_user=True,
         )
         await user_store.remember_password(
-            conn, user.id, credential, keep=history_size(pool), now=now
+            conn, user.id, credential, keep=history_size(pool), now=now, is_new_user=True
         )
         if destination is not None:
             await code_store.issue_code(

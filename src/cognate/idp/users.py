@@ -25,7 +25,7 @@ from cognate.idp import shapes, trigger_calls
 from cognate.idp.invitations import send_invitation
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
-from cognate.idp.user_lookup import require_user
+from cognate.idp.user_lookup import require_pool_user, require_user
 from cognate.store import codes as code_store
 from cognate.store import tokens as token_store
 from cognate.store import users as user_store
@@ -124,9 +124,10 @@ async def admin_create_user(
             username_kinds=pool.username_attributes,
             force=bool(req.get("ForceAliasCreation")),
             now=now,
+            is_new_user=True,
         )
         await user_store.remember_password(
-            conn, user.id, credential, keep=history_size(pool), now=now
+            conn, user.id, credential, keep=history_size(pool), now=now, is_new_user=True
         )
     if req.get("MessageAction") != "SUPPRESS":
         await _invite_or_undo(ctx, pool, req, user, password)
@@ -202,8 +203,7 @@ async def admin_get_user(
     ctx: Context, req: shapes.AdminGetUserRequest
 ) -> shapes.AdminGetUserResponse:
     async with ctx.store.read() as conn:
-        pool = await require_pool(conn, req["UserPoolId"])
-        user = await require_user(conn, pool, req["Username"])
+        user = await require_pool_user(conn, req["UserPoolId"], req["Username"])
     described: shapes.AdminGetUserResponse = {
         "Username": user.username,
         "UserAttributes": attribute_list(user),

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.domain.client import Client, PoolDomain, client_secret_purpose
+from cognate.domain.pool import Pool
 from cognate.errors import InvalidParameterException
 from cognate.secretbox import SecretBox
 from cognate.store.dialects import is_unique_violation
-from cognate.store.tables import client_secrets, domains, user_pool_clients
+from cognate.store.tables import client_secrets, domains, user_pool_clients, user_pools
 
 _HAS_SECRET = (
     sa.exists().where(client_secrets.c.client_id == user_pool_clients.c.id).label("has_secret")
@@ -61,6 +62,13 @@ async def insert_client(conn: AsyncConnection, client: Client) -> None:
     )
 
 
+# Built once: nearly every public (ClientId) request loads its client.
+_GET_CLIENT = sa.select(user_pool_clients, _HAS_SECRET).where(
+    user_pool_clients.c.id == sa.bindparam("client_id")
+)
+_GET_CLIENT_OF_POOL = _GET_CLIENT.where(user_pool_clients.c.pool_id == sa.bindparam("pool_id"))
+
+
 async def get_client(
     conn: AsyncConnection, pool_id: str | None, client_id: str, *, for_update: bool = False
 ) -> Client | None:
@@ -69,13 +77,38 @@ async def get_client(
     `for_update` locks the client's row until the transaction ends (PostgreSQL; SQLite
     serialises writers anyway), so checks on its secrets cannot race.
     """
-    query = sa.select(user_pool_clients, _HAS_SECRET).where(user_pool_clients.c.id == client_id)
+    parameters = {"client_id": client_id}
+    query = _GET_CLIENT
     if pool_id is not None:
-        query = query.where(user_pool_clients.c.pool_id == pool_id)
+        query = _GET_CLIENT_OF_POOL
+        parameters["pool_id"] = pool_id
     if for_update:
         query = query.with_for_update(of=user_pool_clients)
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(query, parameters)).first()
     return _client(row) if row else None
+
+
+_POOL_COLUMNS = [column.label(f"up_{column.name}") for column in user_pools.c]
+_GET_CLIENT_WITH_POOL = (
+    sa.select(user_pool_clients, _HAS_SECRET, *_POOL_COLUMNS)
+    .join(user_pools, user_pools.c.id == user_pool_clients.c.pool_id)
+    .where(user_pool_clients.c.id == sa.bindparam("client_id"))
+)
+
+
+async def get_client_with_pool(conn: AsyncConnection, client_id: str) -> tuple[Client, Pool] | None:
+    """The client `client_id` and its pool in one query, or None (a pool's clients go with it)."""
+    row = (await conn.execute(_GET_CLIENT_WITH_POOL, {"client_id": client_id})).first()
+    if row is None:
+        return None
+    pool = Pool(
+        id=row.up_id,
+        name=row.up_name,
+        config=row.up_config,
+        created_at=row.up_created_at,
+        updated_at=row.up_updated_at,
+    )
+    return _client(row), pool
 
 
 async def list_clients(

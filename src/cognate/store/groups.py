@@ -131,26 +131,35 @@ async def remove_member(conn: AsyncConnection, pool_id: str, group_name: str, us
     )
 
 
+# Built once: every sign-in reads the first page for its cognito:groups claim.
+_USER_GROUPS = (
+    groups.select()
+    .join(
+        user_groups,
+        sa.and_(
+            user_groups.c.pool_id == groups.c.pool_id,
+            user_groups.c.group_name == groups.c.name,
+        ),
+    )
+    .where(
+        user_groups.c.pool_id == sa.bindparam("pool_id"),
+        user_groups.c.user_id == sa.bindparam("user_id"),
+    )
+    .order_by(groups.c.name)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+
+
 async def groups_of_user(
     conn: AsyncConnection, pool_id: str, user_id: int, *, after: str | None, limit: int
 ) -> list[Group]:
     """Up to `limit` groups the user belongs to, ordered by name, starting after name `after`."""
-    query = (
-        groups.select()
-        .join(
-            user_groups,
-            sa.and_(
-                user_groups.c.pool_id == groups.c.pool_id,
-                user_groups.c.group_name == groups.c.name,
-            ),
-        )
-        .where(user_groups.c.pool_id == pool_id, user_groups.c.user_id == user_id)
-        .order_by(groups.c.name)
-        .limit(limit)
-    )
+    parameters: dict[str, Any] = {"pool_id": pool_id, "user_id": user_id, "limit": limit}
+    query = _USER_GROUPS
     if after is not None:
-        query = query.where(groups.c.name > after)
-    return [_group(row) for row in await conn.execute(query)]
+        query = query.where(groups.c.name > sa.bindparam("after"))
+        parameters["after"] = after
+    return [_group(row) for row in await conn.execute(query, parameters)]
 
 
 async def members(

@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
-from cognate.store.tables import refresh_tokens, signing_keys, user_pools, users
+from cognate.store.tables import (
+    groups,
+    refresh_tokens,
+    signing_keys,
+    user_groups,
+    user_pools,
+    users,
+)
 from cognate.store.users import user_from_row
 
 TOKEN_PURPOSES = ("id", "access")
@@ -121,6 +128,9 @@ def _refresh(row: sa.Row[Any]) -> RefreshRecord:
 _REFRESH_COLUMNS = [column.label(f"rt_{column.name}") for column in refresh_tokens.c]
 
 
+_INSERT_REFRESH_TOKEN = refresh_tokens.insert()
+
+
 async def insert_refresh_token(
     conn: AsyncConnection,
     *,
@@ -136,20 +146,27 @@ async def insert_refresh_token(
     now: datetime,
 ) -> None:
     """Store a new refresh token by its hash."""
-    await conn.execute(
-        refresh_tokens.insert().values(
-            token_hash=token_hash,
-            pool_id=pool_id,
-            client_id=client_id,
-            user_id=user_id,
-            origin_jti=origin_jti,
-            device_key=device_key,
-            scopes=list(scopes),
-            auth_time=auth_time,
-            created_at=now,
-            expires_at=expires_at,
-        )
-    )
+    parameters = {
+        "token_hash": token_hash,
+        "pool_id": pool_id,
+        "client_id": client_id,
+        "user_id": user_id,
+        "origin_jti": origin_jti,
+        "device_key": device_key,
+        "scopes": list(scopes),
+        "auth_time": auth_time,
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+    await conn.execute(_INSERT_REFRESH_TOKEN, parameters)
+
+
+# Built once (like pools._GET_POOL): building a statement costs more than running it.
+_FIND_REFRESH_TOKEN = (
+    sa.select(users, *_REFRESH_COLUMNS)
+    .join(refresh_tokens, refresh_tokens.c.user_id == users.c.id)
+    .where(refresh_tokens.c.token_hash == sa.bindparam("token_hash"))
+)
 
 
 async def find_refresh_token(
@@ -157,13 +174,61 @@ async def find_refresh_token(
 ) -> tuple[RefreshRecord, User] | None:
     """The refresh token with hash `token_hash` and its user, in one query; None if unknown
     (tokens of deleted users are gone with them: ON DELETE CASCADE)."""
-    query = (
-        sa.select(users, *_REFRESH_COLUMNS)
-        .join(refresh_tokens, refresh_tokens.c.user_id == users.c.id)
-        .where(refresh_tokens.c.token_hash == token_hash)
-    )
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_FIND_REFRESH_TOKEN, {"token_hash": token_hash})).first()
     return (_refresh(row), user_from_row(row)) if row else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupRow:
+    """What a token's cognito:groups claims need of one group of the user."""
+
+    name: str
+    role_arn: str | None
+    precedence: int | None
+
+
+_GROUP_COLUMNS = [
+    groups.c.name.label("g_name"),
+    groups.c.role_arn.label("g_role_arn"),
+    groups.c.precedence.label("g_precedence"),
+]
+# The refresh token, its user and the user's groups in one statement: one row per group (or
+# one row with NULL group columns), groups ordered by name like groups.groups_of_user.
+_FIND_REFRESH_TOKEN_WITH_GROUPS = (
+    sa.select(users, *_REFRESH_COLUMNS, *_GROUP_COLUMNS)
+    .select_from(refresh_tokens)
+    .join(users, refresh_tokens.c.user_id == users.c.id)
+    .outerjoin(
+        user_groups,
+        sa.and_(user_groups.c.user_id == users.c.id, user_groups.c.pool_id == users.c.pool_id),
+    )
+    .outerjoin(
+        groups,
+        sa.and_(
+            groups.c.pool_id == user_groups.c.pool_id, groups.c.name == user_groups.c.group_name
+        ),
+    )
+    .where(refresh_tokens.c.token_hash == sa.bindparam("token_hash"))
+    .order_by(groups.c.name)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+
+
+async def find_refresh_token_with_groups(
+    conn: AsyncConnection, token_hash: str, *, max_groups: int
+) -> tuple[tuple[RefreshRecord, User] | None, list[GroupRow]]:
+    """`find_refresh_token`, plus up to `max_groups` of the user's groups ordered by name, in
+    one query (the REFRESH_TOKEN_AUTH hot path)."""
+    parameters = {"token_hash": token_hash, "limit": max_groups}
+    rows = (await conn.execute(_FIND_REFRESH_TOKEN_WITH_GROUPS, parameters)).all()
+    if not rows:
+        return None, []
+    found = [
+        GroupRow(name=row.g_name, role_arn=row.g_role_arn, precedence=row.g_precedence)
+        for row in rows
+        if row.g_name is not None
+    ]
+    return (_refresh(rows[0]), user_from_row(rows[0])), found
 
 
 async def mark_rotated(conn: AsyncConnection, record_id: int, now: datetime) -> bool:
@@ -215,6 +280,29 @@ class TokenSubject:
 
 
 _POOL_COLUMNS = [column.label(f"up_{column.name}") for column in user_pools.c]
+_SUBJECT_FROM = users.join(user_pools, user_pools.c.id == users.c.pool_id)
+_SUBJECT_WHERE = (users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub"))
+# Built once (the GetUser hot path): the user by its (pool_id, sub) unique index, its pool by
+# primary key, and whether the origin refresh token (unique origin_jti) was revoked.
+_TOKEN_SUBJECT = (
+    sa.select(
+        users,
+        *_POOL_COLUMNS,
+        sa.exists()
+        .where(
+            refresh_tokens.c.origin_jti == sa.bindparam("origin_jti"),
+            refresh_tokens.c.revoked_at.is_not(None),
+        )
+        .label("is_origin_revoked"),
+    )
+    .select_from(_SUBJECT_FROM)
+    .where(*_SUBJECT_WHERE)
+)
+_TOKEN_SUBJECT_WITHOUT_ORIGIN = (
+    sa.select(users, *_POOL_COLUMNS, sa.false().label("is_origin_revoked"))
+    .select_from(_SUBJECT_FROM)
+    .where(*_SUBJECT_WHERE)
+)
 
 
 async def token_subject(
@@ -222,19 +310,12 @@ async def token_subject(
 ) -> TokenSubject | None:
     """The user `sub` of pool `pool_id` with its pool and origin's revocation, in one indexed
     query (the GetUser hot path); None if the user no longer exists."""
-    origin = (
-        sa.select(refresh_tokens.c.revoked_at)
-        .where(refresh_tokens.c.origin_jti == origin_jti)
-        .scalar_subquery()
-        if origin_jti
-        else sa.null()
-    )
-    query = (
-        sa.select(users, *_POOL_COLUMNS, origin.label("origin_revoked_at"))
-        .join(user_pools, user_pools.c.id == users.c.pool_id)
-        .where(users.c.pool_id == pool_id, users.c.sub == sub)
-    )
-    row = (await conn.execute(query)).first()
+    if origin_jti:
+        parameters = {"pool_id": pool_id, "sub": sub, "origin_jti": origin_jti}
+        row = (await conn.execute(_TOKEN_SUBJECT, parameters)).first()
+    else:
+        parameters = {"pool_id": pool_id, "sub": sub}
+        row = (await conn.execute(_TOKEN_SUBJECT_WITHOUT_ORIGIN, parameters)).first()
     if row is None:
         return None
     pool = Pool(
@@ -245,5 +326,5 @@ async def token_subject(
         updated_at=row.up_updated_at,
     )
     return TokenSubject(
-        pool=pool, user=user_from_row(row), is_origin_revoked=row.origin_revoked_at is not None
+        pool=pool, user=user_from_row(row), is_origin_revoked=bool(row.is_origin_revoked)
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -103,19 +104,33 @@ async def insert_user(
         "updated_at": now,
     }
     try:
-        async with conn.begin_nested():
-            result = await conn.execute(users.insert().values(**values))
+        async with _savepoint(conn):
+            row = (await conn.execute(_INSERT_USER, values)).one()
     except sa.exc.IntegrityError as exc:
         if is_unique_violation(exc):
             raise UsernameExistsException("User account already exists") from exc
         raise
-    user_id = int(result.inserted_primary_key[0])  # type: ignore[index]  # insert() always has one
-    await index_attributes(conn, pool_id, user_id, attributes)
-    return user_from_row(await _row(conn, user_id))
+    user_id = int(row.id)
+    # A new id has no indexed rows yet: insert them without index_attributes' DELETE.
+    await _insert_attribute_rows(conn, pool_id, user_id, attributes)
+    return user_from_row(row)
 
 
-async def _row(conn: AsyncConnection, user_id: int) -> sa.Row[Any]:
-    return (await conn.execute(users.select().where(users.c.id == user_id))).one()
+# Built once; RETURNING hands back the stored row (defaults included) in the same statement.
+_INSERT_USER = users.insert().returning(*users.c)
+
+
+@asynccontextmanager
+async def _savepoint(conn: AsyncConnection) -> AsyncIterator[None]:
+    """A SAVEPOINT around a statement that may break a unique constraint, so that the caller's
+    transaction survives it on PostgreSQL. SQLite needs none: a failed statement's changes are
+    backed out and the transaction stays usable (sqlite.org/lang_conflict.html, ABORT), and
+    skipping SAVEPOINT/RELEASE saves two trips to the driver thread."""
+    if conn.dialect.name == "sqlite":
+        yield
+        return
+    async with conn.begin_nested():
+        yield
 
 
 async def index_attributes(
@@ -123,13 +138,22 @@ async def index_attributes(
 ) -> None:
     """Rewrite the indexed copies of the user's filterable attributes."""
     await conn.execute(user_attributes.delete().where(user_attributes.c.user_id == user_id))
+    await _insert_attribute_rows(conn, pool_id, user_id, attributes)
+
+
+async def _insert_attribute_rows(
+    conn: AsyncConnection, pool_id: str, user_id: int, attributes: Mapping[str, str]
+) -> None:
     rows = [
         {"user_id": user_id, "pool_id": pool_id, "name": name, "value": value[:_INDEXED_LENGTH]}
         for name, value in attributes.items()
         if name in FILTERABLE_ATTRIBUTES
     ]
     if rows:
-        await conn.execute(user_attributes.insert(), rows)
+        await conn.execute(_INSERT_ATTRIBUTE, rows)
+
+
+_INSERT_ATTRIBUTE = user_attributes.insert()
 
 
 async def update_user(conn: AsyncConnection, user_id: int, *, now: datetime, **values: Any) -> None:
@@ -175,6 +199,7 @@ async def set_aliases(
     username_kinds: Collection[str] = (),
     force: bool = False,
     now: datetime,
+    is_new_user: bool = False,
 ) -> None:
     """Make the user's aliases exactly `wanted` (kind -> value key).
 
@@ -183,8 +208,10 @@ async def set_aliases(
     (ForceAliasCreation): then the alias moves here and the previous holder's copy of the
     attribute becomes unverified, so it stops being a sign-in name there. A concurrent
     transaction taking the same alias is caught by the primary key and reported the same way.
+    `is_new_user`: the user was inserted in this transaction, so holds no alias to delete.
     """
-    await conn.execute(aliases.delete().where(aliases.c.user_id == user_id))
+    if not is_new_user:
+        await conn.execute(aliases.delete().where(aliases.c.user_id == user_id))
     holders = await find_by_aliases(conn, pool_id, wanted)
     for kind, holder in holders.items():
         if holder.id == user_id:
@@ -200,12 +227,15 @@ async def set_aliases(
     if not rows:
         return
     try:
-        async with conn.begin_nested():
-            await conn.execute(aliases.insert(), rows)
+        async with _savepoint(conn):
+            await conn.execute(_INSERT_ALIAS, rows)
     except sa.exc.IntegrityError as exc:
         if is_unique_violation(exc):
             raise _alias_taken(next(iter(wanted)), username_kinds) from exc
         raise
+
+
+_INSERT_ALIAS = aliases.insert()
 
 
 def _alias_taken(kind: str, username_kinds: Collection[str]) -> Exception:
@@ -244,17 +274,28 @@ async def recent_passwords(conn: AsyncConnection, user_id: int, limit: int) -> l
     return [row.password for row in (await conn.execute(query)).all()]
 
 
+_INSERT_PASSWORD = password_history.insert()
+
+
 async def remember_password(
-    conn: AsyncConnection, user_id: int, credential: bytes, *, keep: int, now: datetime
+    conn: AsyncConnection,
+    user_id: int,
+    credential: bytes,
+    *,
+    keep: int,
+    now: datetime,
+    is_new_user: bool = False,
 ) -> None:
     """Record a newly set credential and keep only the `keep` newest (PasswordHistorySize).
 
     The current password is part of the history, so reusing it counts as reuse.
+    `is_new_user`: the user was inserted in this transaction, so has no older entry to trim.
     """
     if keep > 0:
-        await conn.execute(
-            password_history.insert().values(user_id=user_id, password=credential, created_at=now)
-        )
+        parameters = {"user_id": user_id, "password": credential, "created_at": now}
+        await conn.execute(_INSERT_PASSWORD, parameters)
+    if is_new_user:
+        return
     kept = (
         sa.select(password_history.c.id)
         .where(password_history.c.user_id == user_id)

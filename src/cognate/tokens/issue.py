@@ -152,10 +152,16 @@ async def exchange_refresh_token(
     now = ctx.clock()
     token_hash = ctx.secrets.keyed_hash(refresh_token, REFRESH_HASH_PURPOSE)
     async with ctx.store.read() as conn:
-        found = await token_store.find_refresh_token(conn, token_hash)
-        record, user = check_refresh_token(found, pool=pool, client=client, device_key=device_key,
-                                           now=now, reuse_error=reuse_error)  # fmt: skip
-        groups = await _groups(conn, pool.id, user.id)
+        # One statement for the token, its user and the user's groups (the hot path).
+        found, group_rows = await token_store.find_refresh_token_with_groups(
+            conn, token_hash, max_groups=_MAX_GROUPS
+        )
+    record, user = check_refresh_token(found, pool=pool, client=client, device_key=device_key,
+                                       now=now, reuse_error=reuse_error)  # fmt: skip
+    groups = [
+        GroupClaim(name=group.name, role_arn=group.role_arn, precedence=group.precedence)
+        for group in group_rows
+    ]
     origin_jti, new_token = record.origin_jti, None
     if client.is_refresh_token_rotation_enabled:
         new_token, origin_jti = await _rotate(
