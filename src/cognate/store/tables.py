@@ -357,3 +357,96 @@ identity_signing_keys = sa.Table(
     sa.Column("private_key", sa.LargeBinary, nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
 )
+
+identity_providers = sa.Table(
+    "identity_providers",
+    metadata,
+    # The primary key keeps ProviderName unique within its pool.
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    # ProviderDetails as given; client_secret and private_key are AES-GCM ciphertexts (base64).
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("attribute_mapping", sa.JSON, nullable=False),
+    sa.Column("idp_identifiers", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+ui_customizations = sa.Table(
+    "ui_customizations",
+    metadata,
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True),
+    # A client id, or "ALL" for the pool-wide default (SetUICustomization without ClientId).
+    sa.Column("client_id", sa.String(128), primary_key=True),
+    # As SetUICustomization got it; the hosted pages use its sanitised form (domain/branding.py).
+    sa.Column("css", sa.Text, nullable=True),
+    sa.Column("css_version", sa.String(32), nullable=False),
+    sa.Column("image", sa.LargeBinary, nullable=True),
+    sa.Column("image_type", sa.String(32), nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+managed_login_brandings = sa.Table(
+    "managed_login_brandings",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    # The Settings document and Assets list (Bytes kept base64) as the API got them.
+    sa.Column("settings", sa.JSON, nullable=True),
+    sa.Column("assets", sa.JSON, nullable=False),
+    sa.Column("use_cognito_provided_values", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    # One branding per app client (ManagedLoginBrandingExistsException).
+    sa.UniqueConstraint("pool_id", "client_id"),
+)
+
+terms = sa.Table(
+    "terms",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("enforcement", sa.String(16), nullable=False),
+    # Locale ("cognito:default", ...) -> URL.
+    sa.Column("links", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    # One terms document of each name per app client (TermsExistsException).
+    sa.UniqueConstraint("pool_id", "client_id", "name"),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    # Cognito's DeviceKey, "{region}_{uuid}".
+    sa.Column("device_key", sa.String(55), primary_key=True),
+    sa.Column(
+        "pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The device's SRP "pool name" (NewDeviceMetadata.DeviceGroupKey).
+    sa.Column("device_group_key", sa.String(64), nullable=False),
+    # Both AES-GCM encrypted (purpose "device-verifier"); None until ConfirmDevice. The
+    # verifier is password-equivalent for the device's SRP step.
+    sa.Column("salt", sa.LargeBinary, nullable=True),
+    sa.Column("verifier", sa.LargeBinary, nullable=True),
+    sa.Column("name", sa.String(1024), nullable=True),
+    # Extra DeviceAttributes as a JSON object (name -> value).
+    sa.Column("attributes", sa.JSON, nullable=False),
+    # "remembered" or "not_remembered"; None while the device is not confirmed.
+    sa.Column("remembered_status", sa.String(16), nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_authenticated_at", Timestamp, nullable=True),
+    sa.Column("last_modified_at", Timestamp, nullable=False),
+    sa.Column("last_ip", sa.String(64), nullable=True),
+)
