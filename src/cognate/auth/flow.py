@@ -36,6 +36,7 @@ from cognate.domain.attributes import (
     updated_attributes,
 )
 from cognate.domain.client import Client
+from cognate.domain.device import Device
 from cognate.domain.pool import Pool
 from cognate.domain.user import User, UserStatus, username_key
 from cognate.errors import (
@@ -85,6 +86,8 @@ class Challenge(enum.StrEnum):
     SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
     MFA_SETUP = "MFA_SETUP"
     CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+    DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
+    DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"  # noqa: S105
 
 
 REFRESH_FLOWS: Final = frozenset({AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN})
@@ -332,6 +335,8 @@ class Attempt:
 
     `client_metadata` is the request's ClientMetadata, carried for the triggers that will
     receive it (PreAuthentication, PostAuthentication, PreTokenGeneration, custom auth).
+    `device` is the user's device the request's DEVICE_KEY names (idp/device_auth.py), proven
+    only once DEVICE_PASSWORD_VERIFIER is in `completed`.
     """
 
     pool: Pool
@@ -339,6 +344,7 @@ class Attempt:
     user: User
     completed: tuple[str, ...] = ()
     client_metadata: Mapping[str, str] = field(default_factory=dict)
+    device: Device | None = None
 
 
 Step = Callable[[Attempt], str | None]
@@ -352,20 +358,32 @@ def _new_password_step(attempt: Attempt) -> str | None:
     return None
 
 
+def _device_step(attempt: Attempt) -> str | None:
+    """A remembered device proves itself (DEVICE_SRP_AUTH) instead of MFA (§9)."""
+    device = attempt.device
+    if device is None or not device.is_remembered:
+        return None
+    if Challenge.DEVICE_PASSWORD_VERIFIER in attempt.completed:
+        return None
+    return Challenge.DEVICE_SRP_AUTH
+
+
 def _mfa_step(attempt: Attempt) -> str | None:
     user = attempt.user
+    if attempt.device is not None and Challenge.DEVICE_PASSWORD_VERIFIER in attempt.completed:
+        return None  # the remembered device stood in for MFA
     return mfa.next_challenge(attempt.pool.config, user.mfa, user.attributes, attempt.completed)
 
 
-STEPS: tuple[Step, ...] = (_new_password_step, _mfa_step)
+STEPS: tuple[Step, ...] = (_new_password_step, _device_step, _mfa_step)
 """The stages after the password, in Cognito's order (cognito-surface.md §9 step 3).
 
-MFA (domain/mfa.py: SMS_MFA / EMAIL_OTP / SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP)
-follows the new password. Extension point still open, a Step appended when its issue lands:
-the remembered device (DEVICE_SRP_AUTH). Custom auth (auth/custom_auth.py, idp/custom_auth.py)
-replaces the password stage and these steps; the PreAuthentication trigger runs before the
-password check, PostAuthentication and PreTokenGeneration after the last step, just before
-tokens are issued (idp/auth_triggers.py).
+A remembered device (DEVICE_SRP_AUTH, then DEVICE_PASSWORD_VERIFIER: auth/device_srp.py,
+idp/device_auth.py) follows the new password and, once proven, replaces MFA (domain/mfa.py:
+SMS_MFA / EMAIL_OTP / SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP). Custom auth
+(auth/custom_auth.py, idp/custom_auth.py) replaces the password stage and these steps; the
+PreAuthentication trigger runs before the password check, PostAuthentication and
+PreTokenGeneration after the last step, just before tokens are issued (idp/auth_triggers.py).
 """
 
 
@@ -382,6 +400,8 @@ def challenge_parameters(challenge: str, attempt: Attempt) -> dict[str, str]:
     """The ChallengeParameters answered with `challenge` (cognito-surface.md §2b table)."""
     if challenge == Challenge.NEW_PASSWORD_REQUIRED:
         return new_password_parameters(attempt.pool, attempt.user)
+    if challenge == Challenge.DEVICE_SRP_AUTH:
+        return {}
     pool_mfa = mfa.pool_mfa(attempt.pool.config)
     if challenge == Challenge.SOFTWARE_TOKEN_MFA:
         return {}

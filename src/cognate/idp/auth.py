@@ -25,6 +25,7 @@ from cognate.auth.flow import AuthFlow, Challenge, Subject
 from cognate.context import Context
 from cognate.domain import password_policy
 from cognate.domain.client import Client
+from cognate.domain.device import Device
 from cognate.domain.pool import Pool
 from cognate.domain.user import UserStatus
 from cognate.errors import (
@@ -35,6 +36,7 @@ from cognate.errors import (
 from cognate.idp import (
     auth_triggers,
     custom_auth,
+    device_auth,
     mfa_challenges,
     refresh_auth,
     shapes,
@@ -157,12 +159,15 @@ async def _password_sign_in(
     await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
     if is_migrated:
         return await _after_proof(ctx, pool, client, subject, True, metadata=metadata)
+    device = await device_auth.claimed_device(ctx, user, parameters.get("DEVICE_KEY"))
     async with ctx.store.begin() as conn:
         await claim_attempt(ctx, conn, pool, subject)
     is_correct = await anyio.to_thread.run_sync(
         flow.password_matches, ctx.secrets, pool.id, subject, password
     )
-    return await _after_proof(ctx, pool, client, subject, is_correct, metadata=metadata)
+    return await _after_proof(
+        ctx, pool, client, subject, is_correct, metadata=metadata, device=device
+    )
 
 
 async def _after_proof(
@@ -174,6 +179,7 @@ async def _after_proof(
     *,
     metadata: Mapping[str, str],
     completed: tuple[str, ...] = (),
+    device: Device | None = None,
 ) -> Answer:
     """Answer a checked password: Cognito's error, or the next challenge, or tokens."""
     if not is_correct or subject.user is None:
@@ -181,8 +187,9 @@ async def _after_proof(
     async with ctx.store.begin() as conn:
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
     attempt = flow.Attempt(
-        pool=pool, client=client, user=subject.user, completed=completed, client_metadata=metadata
-    )
+        pool=pool, client=client, user=subject.user, completed=completed,
+        client_metadata=metadata, device=device,
+    )  # fmt: skip
     return await _continue(ctx, attempt)
 
 
@@ -254,6 +261,11 @@ async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, A
     name = flow.required(responses, "USERNAME")
     if challenge == Challenge.PASSWORD_VERIFIER:
         return await _answer_password_verifier(ctx, pool, client, req)
+    if challenge == Challenge.DEVICE_SRP_AUTH:
+        return await device_auth.answer_device_srp_auth(ctx, pool, client, req)
+    if challenge == Challenge.DEVICE_PASSWORD_VERIFIER:
+        attempt = await device_auth.answer_device_password_verifier(ctx, pool, client, req)
+        return await _continue(ctx, attempt)
     sealed = req.get("Session")
     if not sealed:
         raise InvalidParameterException("Missing required parameter Session")
@@ -288,6 +300,8 @@ async def _answer_password_verifier(
     subject = await session_subject(
         ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
     )
+    # Before the SECRET_BLOCK is spent: a client told of an unknown device retries with it.
+    device = await device_auth.claimed_device(ctx, subject.user, responses.get("DEVICE_KEY"))
     async with ctx.store.begin() as conn:
         await sessions.spend(conn, session, now=ctx.clock())
         await claim_attempt(ctx, conn, pool, subject)
@@ -295,7 +309,9 @@ async def _answer_password_verifier(
         flow.password_claim_is_valid, ctx.secrets, pool.id, subject, session, responses, ctx.clock()
     )
     metadata: Mapping[str, str] = req.get("ClientMetadata") or {}
-    return await _after_proof(ctx, pool, client, subject, is_correct, metadata=metadata)
+    return await _after_proof(
+        ctx, pool, client, subject, is_correct, metadata=metadata, device=device
+    )
 
 
 async def _answer_new_password(
@@ -335,9 +351,11 @@ async def _answer_new_password(
     if current is None:
         raise NotAuthorizedException(sessions.INVALID_SESSION)
     completed = (*session.completed, Challenge.NEW_PASSWORD_REQUIRED.value)
+    device = await device_auth.claimed_device(ctx, current, responses.get("DEVICE_KEY"))
     attempt = flow.Attempt(
-        pool=pool, client=client, user=current, completed=completed, client_metadata=metadata
-    )
+        pool=pool, client=client, user=current, completed=completed, client_metadata=metadata,
+        device=device,
+    )  # fmt: skip
     return await _continue(ctx, attempt)
 
 
@@ -369,9 +387,11 @@ async def _answer_mfa(
         current = await find_user(conn, pool, subject.user.username)
     if current is None or current.id != subject.user.id:
         raise NotAuthorizedException(sessions.INVALID_SESSION)
+    device = await device_auth.claimed_device(ctx, current, responses.get("DEVICE_KEY"))
     attempt = flow.Attempt(
-        pool=pool, client=client, user=current, completed=completed, client_metadata=metadata
-    )
+        pool=pool, client=client, user=current, completed=completed, client_metadata=metadata,
+        device=device,
+    )  # fmt: skip
     return await _continue(ctx, attempt)
 
 

@@ -16,9 +16,11 @@ from typing import Any, Final
 from cognate.auth import flow
 from cognate.auth.flow import Challenge, Subject
 from cognate.context import Context
+from cognate.domain import device as device_rules
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
+from cognate.idp import device_auth
 from cognate.tokens.issue import SignIn, issue_tokens
 from cognate.triggers import events
 
@@ -65,17 +67,19 @@ async def pre_authentication(
     )  # fmt: skip
 
 
-async def post_authentication(ctx: Context, attempt: flow.Attempt) -> None:
+async def post_authentication(
+    ctx: Context, attempt: flow.Attempt, *, is_new_device: bool = False
+) -> None:
     """Run PostAuthentication for a sign-in whose every step passed; its error fails the call
-    although the credentials were right. Remembered devices are not issued yet, so
-    `newDeviceUsed` is always false."""
+    although the credentials were right. `newDeviceUsed` is true when the sign-in named no
+    device and the pool tracks devices (a new one is issued)."""
     arn = events.lambda_arn(attempt.pool, POST_AUTHENTICATION)
     if arn is None:
         return
     request: dict[str, Any] = events.user_request(
         user_attributes(attempt.user), client_metadata=attempt.client_metadata
     )
-    request["newDeviceUsed"] = False
+    request["newDeviceUsed"] = is_new_device
     await ctx.triggers.invoke(
         POST_AUTHENTICATION,
         arn,
@@ -86,19 +90,29 @@ async def post_authentication(ctx: Context, attempt: flow.Attempt) -> None:
 
 
 async def complete_sign_in(ctx: Context, attempt: flow.Attempt) -> dict[str, Any]:
-    """PostAuthentication, then the tokens: the answer of a finished sign-in.
+    """PostAuthentication, then the device, then the tokens: the answer of a finished sign-in.
 
     A sign-in whose last step was a new password reports TokenGeneration_NewPasswordChallenge
-    to PreTokenGeneration, as Cognito does.
+    to PreTokenGeneration, one proven by a remembered device TokenGeneration_AuthenticateDevice,
+    as Cognito does. The tokens carry the device's key; a device issued now is answered as
+    NewDeviceMetadata (idp/device_auth.py).
     """
-    await post_authentication(ctx, attempt)
-    source = (
-        "TokenGeneration_NewPasswordChallenge"
-        if attempt.completed and attempt.completed[-1] == Challenge.NEW_PASSWORD_REQUIRED
-        else "TokenGeneration_Authentication"
-    )
+    is_new_device = attempt.device is None and device_rules.is_tracking(attempt.pool.config)
+    await post_authentication(ctx, attempt, is_new_device=is_new_device)
+    last = attempt.completed[-1] if attempt.completed else None
+    source = _SOURCES.get(last or "", "TokenGeneration_Authentication")
+    device = await device_auth.settle_device(ctx, attempt)
     sign_in = SignIn(
         pool=attempt.pool, client=attempt.client, user=attempt.user, auth_time=ctx.clock(),
-        trigger_source=source,
+        trigger_source=source, device_key=device.device_key,
     )  # fmt: skip
-    return {"AuthenticationResult": await issue_tokens(ctx, sign_in), "ChallengeParameters": {}}
+    result = await issue_tokens(ctx, sign_in)
+    if device.new_device is not None:
+        result["NewDeviceMetadata"] = device.new_device
+    return {"AuthenticationResult": result, "ChallengeParameters": {}}
+
+
+_SOURCES: Final = {
+    Challenge.NEW_PASSWORD_REQUIRED.value: "TokenGeneration_NewPasswordChallenge",
+    Challenge.DEVICE_PASSWORD_VERIFIER.value: "TokenGeneration_AuthenticateDevice",
+}
