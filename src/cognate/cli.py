@@ -38,6 +38,21 @@ _SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
         "NAME=URL[,…] trigger webhooks (COGNATE_FUNCTION_URLS)",
     ),
     "--log-level": ("log_level", str, "debug, info, warning, error (COGNATE_LOG_LEVEL)"),
+    "--rate-limit-per-ip": (
+        "rate_limit_per_ip",
+        float,
+        "public API requests/s per client and category, 0 = off (COGNATE_RATE_LIMIT_PER_IP)",
+    ),
+    "--rate-limit-burst": (
+        "rate_limit_burst",
+        int,
+        "requests at once before pacing (COGNATE_RATE_LIMIT_BURST, default 10000)",
+    ),
+    "--trusted-proxies": (
+        "trusted_proxies",
+        str,
+        "IP|CIDR[,…] whose X-Forwarded-For is believed (COGNATE_TRUSTED_PROXIES)",
+    ),
 }
 
 
@@ -117,6 +132,9 @@ def _serve(settings: Settings) -> None:
         log_level=settings.log_level,
         access_log=False,
         server_header=False,
+        # The client address is the socket peer unless --trusted-proxies says otherwise:
+        # uvicorn's own X-Forwarded-For handling (on for 127.0.0.1 by default) would bypass it.
+        proxy_headers=False,
     )
 
 

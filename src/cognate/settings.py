@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     """`NAME=URL[,NAME=URL…]`: functions served over HTTPS (http only on loopback hosts)."""
     log_level: str = "info"
     """Log level of the server (debug, info, warning, error)."""
+    rate_limit_per_ip: float = Field(default=5000.0, ge=0)
+    """Unsigned (public) API requests per second allowed per client address and operation
+    category (sign-in, sign-up, recovery, account), per process; 0 disables. The default sits
+    above what one process serves, so only floods meet it: set your expected rate per client."""
+    rate_limit_burst: int = Field(default=10000, ge=1)
+    """Requests a client may make at once before `rate_limit_per_ip` paces it (bucket size)."""
+    trusted_proxies: str | None = None
+    """`IP|CIDR[,…]` of reverse proxies whose `X-Forwarded-For` names the client (right-most
+    untrusted hop); from any other peer the header is ignored."""
 
     @field_validator("admin_credentials")
     @classmethod
@@ -69,6 +78,17 @@ class Settings(BaseSettings):
                 key_id, sep, secret = pair.strip().partition(":")
                 if not sep or not key_id or not secret:
                     raise ValueError("expected KEYID:SECRET[,KEYID:SECRET…]")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str | None) -> str | None:
+        for part in (value or "").split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"{part.strip()!r} is not an IP address or CIDR") from exc
         return value
 
     @field_validator("function_urls")

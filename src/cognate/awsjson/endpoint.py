@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cognate.awsjson.model import Service
+from cognate.awsjson.rate_limit import TokenBuckets, bucket_key, client_address, parse_networks
 from cognate.awsjson.serialize import serialize
 from cognate.awsjson.sigv4 import verify_signature
 from cognate.awsjson.validate import validate_input
@@ -25,6 +26,7 @@ from cognate.errors import (
     InternalErrorException,
     MissingAuthenticationTokenException,
     SerializationException,
+    TooManyRequestsException,
     UnknownOperationException,
     UnsupportedOperationException,
 )
@@ -43,6 +45,13 @@ class AwsJsonEndpoint:
     ) -> None:
         self._ctx = ctx
         self._credentials = ctx.settings.credentials()
+        settings = ctx.settings
+        self._trusted_proxies = parse_networks(settings.trusted_proxies)
+        self._buckets = (
+            TokenBuckets(rate=settings.rate_limit_per_ip, burst=settings.rate_limit_burst)
+            if settings.rate_limit_per_ip > 0
+            else None
+        )
         # target prefix -> (service, registry)
         self._services = {
             service.target_prefix: (service, reg) for service, reg in services.values()
@@ -70,7 +79,16 @@ class AwsJsonEndpoint:
 
     async def _handle(self, request: Request, body: bytes, request_id: str) -> Any:
         service, registry, operation = self._resolve(request.headers.get("x-amz-target", ""))
-        if service.is_signed(operation):
+        source_ip = self._client_address(request)
+        is_signed = service.is_signed(operation)
+        # Only the public operations are limited: signed ones come from holders of admin keys.
+        if (
+            not is_signed
+            and self._buckets is not None
+            and not self._buckets.take(bucket_key(source_ip, operation.name))
+        ):
+            raise TooManyRequestsException("Rate exceeded")
+        if is_signed:
             authorization = request.headers.get("authorization")
             if not authorization:
                 raise MissingAuthenticationTokenException("Missing Authentication Token")
@@ -90,9 +108,16 @@ class AwsJsonEndpoint:
         handler = registry.get(operation.name)
         if handler is None:
             raise UnsupportedOperationException(f"Cognate does not implement {operation.name} yet.")
-        source_ip = request.client.host if request.client else ""
         result = await handler(self._ctx.for_request(request_id, source_ip), data)
         return serialize(operation.output_shape, result or {})
+
+    def _client_address(self, request: Request) -> str:
+        peer = request.client.host if request.client else ""
+        if not self._trusted_proxies:
+            return peer
+        return client_address(
+            peer, request.headers.getlist("x-forwarded-for"), self._trusted_proxies
+        )
 
     def _resolve(self, target: str) -> tuple[Service, OperationRegistry, Any]:
         prefix, _, name = target.partition(".")
