@@ -15,6 +15,8 @@ def serialize(shape: Any, value: Any) -> Any:
     if shape is None or value is None:
         return value
     type_name = shape.type_name
+    if shape.metadata.get("document"):
+        return value  # a Document member (free-form JSON, e.g. branding Settings): as is
     if type_name == "structure":
         members = shape.members
         return {

@@ -130,6 +130,7 @@ def _page(
         request,
         template,
         status_code=400 if error else 200,
+        look=page.look,
         action=f"{ctx.base_url}{path}",
         sealed_request=seal_request(ctx, page.authorize),
         login_url=page_url(ctx, "/login", page.authorize),

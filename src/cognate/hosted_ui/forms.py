@@ -8,6 +8,7 @@ another one cannot be pointed at a different client or redirect_uri.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -48,6 +49,8 @@ class PageRequest:
     client: Client
     authorize: AuthorizeRequest
     form: Mapping[str, str]
+    # The client's branding (UI customization, terms links) its pages show.
+    look: pages.PageLook = dataclasses.field(default_factory=pages.PageLook)
 
     def field(self, name: str) -> str:
         """A posted field, surrounding spaces removed ("" when absent)."""
@@ -70,7 +73,8 @@ async def from_query(ctx: Context, params: Mapping[str, str]) -> PageRequest:
     else:
         pool, client, redirect_uri = await authorize_client(ctx, params)
         checked = authorize_request(client, redirect_uri, params)
-    return PageRequest(pool=pool, client=client, authorize=checked, form={})
+    look = await pages.load_look(ctx, pool.id, client.id)
+    return PageRequest(pool=pool, client=client, authorize=checked, form={}, look=look)
 
 
 async def from_post(ctx: Context, request: Request) -> PageRequest:
@@ -79,7 +83,8 @@ async def from_post(ctx: Context, request: Request) -> PageRequest:
     if not pages.is_csrf_valid(ctx, request, form.get(pages.CSRF_FIELD)):
         raise OAuthError("invalid_request", FORM_EXPIRED, status_code=403)
     pool, client, checked = await _sealed(ctx, form.get("request", ""))
-    return PageRequest(pool=pool, client=client, authorize=checked, form=form)
+    look = await pages.load_look(ctx, pool.id, client.id)
+    return PageRequest(pool=pool, client=client, authorize=checked, form=form, look=look)
 
 
 def page_url(ctx: Context, path: str, authorize: AuthorizeRequest, **extra: str) -> str:

@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from cognate.context import Context
+from cognate.domain.branding import TERMS_TITLES, TermsName, page_link, sanitized_css
+from cognate.store import branding as branding_store
 
 CSRF_COOKIE = "cognate-csrf"
 CSRF_FIELD = "_csrf"
@@ -50,10 +55,68 @@ def secure_headers(response: Response, nonce: str) -> Response:
     return response
 
 
-def render(template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """The page `template` rendered with `context`, with the page headers."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageLook:
+    """A client's branding on its pages: UI-customization CSS (sanitised: it goes in a nonce'd
+    `<style>`, so only `domain.branding.sanitized_css` output, which cannot hold markup), the
+    logo's same-origin path (CSP img-src 'self') and the terms links."""
+
+    css: Markup | None = None
+    logo_url: str | None = None
+    terms: tuple[tuple[str, str], ...] = ()
+
+
+async def load_look(ctx: Context, pool_id: str, client_id: str) -> PageLook:
+    """The look of the pages client `client_id` of pool `pool_id` shows."""
+    async with ctx.store.read() as conn:
+        customization, documents = await branding_store.page_branding(conn, pool_id, client_id)
+    links = []
+    for document in sorted(documents, key=lambda item: item.name, reverse=True):
+        url = page_link(dict(document.links))
+        if url is not None:
+            title = TERMS_TITLES.get(TermsName(document.name), document.name)
+            links.append((title, url))
+    if customization is None:
+        return PageLook(terms=tuple(links))
+    css = sanitized_css(customization.css) if customization.css else None
+    logo = None
+    if customization.image is not None:
+        logo = f"/ui/{pool_id}/{customization.client_id}/logo?v={customization.css_version}"
+    return PageLook(
+        css=Markup(css) if css else None,  # noqa: S704 - sanitized_css output holds no markup
+        logo_url=logo,
+        terms=tuple(links),
+    )
+
+
+def logo_routes(ctx: Context) -> list[Route]:
+    """GET /ui/{pool}/{client}/logo: the UI-customization logo (ImageUrl of GetUICustomization),
+    or 404."""
+
+    async def logo(request: Request) -> Response:
+        pool_id, client_id = request.path_params["pool"], request.path_params["client"]
+        async with ctx.store.read() as conn:
+            item = await branding_store.get_ui_customization(conn, pool_id, client_id)
+        if item is None or item.image is None or item.image_type is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        response = Response(item.image, media_type=item.image_type)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "public, max-age=300"
+        response.headers["Content-Security-Policy"] = "default-src 'none'"
+        return response
+
+    return [Route("/ui/{pool}/{client}/logo", logo, methods=["GET"])]
+
+
+def render(
+    template: str, *, status_code: int = 200, look: PageLook | None = None, **context: Any
+) -> HTMLResponse:
+    """The page `template` rendered with `context` and the client's `look`, with the page
+    headers."""
     nonce = secrets.token_urlsafe(16)
-    html = _templates.get_template(template).render(csp_nonce=nonce, **context)
+    html = _templates.get_template(template).render(
+        csp_nonce=nonce, look=look or PageLook(), **context
+    )
     return secure_headers(HTMLResponse(html, status_code=status_code), nonce)  # type: ignore[return-value]
 
 
@@ -94,12 +157,18 @@ def redirect(location: str, status_code: int = 302) -> RedirectResponse:
 
 
 def form_page(
-    ctx: Context, request: Request, template: str, *, status_code: int = 200, **context: Any
+    ctx: Context,
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    look: PageLook | None = None,
+    **context: Any,
 ) -> Response:
-    """A page with a form: rendered with its CSRF token (`csrf`), giving the browser its CSRF
-    cookie when it has none yet."""
+    """A page with a form: rendered with its CSRF token (`csrf`) and the client's `look`,
+    giving the browser its CSRF cookie when it has none yet."""
     csrf, new_cookie = csrf_token(ctx, request)
-    response = render(template, status_code=status_code, csrf=csrf, **context)
+    response = render(template, status_code=status_code, look=look, csrf=csrf, **context)
     if new_cookie is not None:
         set_csrf_cookie(ctx, response, new_cookie)
     return response

@@ -57,6 +57,7 @@ def _login_form(
         request,
         "login.html",
         status_code=status_code,
+        look=page.look,
         action=f"{ctx.base_url}/login",
         sealed_request=seal_request(ctx, page.authorize),
         error=error,
@@ -118,6 +119,7 @@ def hosted_ui_routes(ctx: Context) -> list[Route]:
         Route("/logout", logout, methods=["GET"]),
         *step_routes(ctx),
         *account_routes(ctx),
+        *pages.logo_routes(ctx),
     ]
 
 

@@ -93,6 +93,7 @@ def _step_page(
         request,
         template,
         status_code=status_code,
+        look=page.look,
         action=f"{ctx.base_url}{STEP_PATH}",
         sealed_request=seal_request(ctx, page.authorize),
         error=error,
