@@ -227,11 +227,13 @@ def client_config(
     attribute_names: Sequence[str],
     has_secret: bool,
     custom_scopes: frozenset[str] = frozenset(),
+    identity_providers: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The stored configuration of a client created or updated with `request`, with defaults.
 
     Omitted members take their defaults (UpdateUserPoolClient behaves the same way in Cognito).
-    `attribute_names` is the pool schema; `has_secret` whether the client has a secret. Raises
+    `attribute_names` is the pool schema; `has_secret` whether the client has a secret;
+    `identity_providers` the names of the pool's external providers. Raises
     InvalidParameterException, InvalidOAuthFlowException or ScopeDoesNotExistException.
     """
     config: dict[str, Any] = {key: request[key] for key in _ECHOED if key in request}
@@ -247,7 +249,9 @@ def client_config(
         "AllowedOAuthFlowsUserPoolClient", False
     )
     check_attributes(config, attribute_names, creating="ClientId" not in request)
-    check_identity_providers(config.get("SupportedIdentityProviders") or [], pool_id)
+    check_identity_providers(
+        config.get("SupportedIdentityProviders") or [], pool_id, identity_providers
+    )
     check_urls(config)
     check_oauth(config, has_secret=has_secret, custom_scopes=custom_scopes)
     return config
@@ -317,10 +321,12 @@ def check_attributes(
             )
 
 
-def check_identity_providers(providers: Sequence[str], pool_id: str) -> None:
-    """Only COGNITO exists until identity providers are implemented (federation issue)."""
+def check_identity_providers(
+    providers: Sequence[str], pool_id: str, known: frozenset[str] = frozenset()
+) -> None:
+    """Each name is COGNITO (the pool's own directory) or one of the pool's providers, `known`."""
     for name in providers:
-        if name != "COGNITO":
+        if name != "COGNITO" and name not in known:
             raise InvalidParameterException(
                 f"The provider {name} does not exist for User Pool {pool_id}"
             )

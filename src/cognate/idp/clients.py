@@ -33,6 +33,7 @@ from cognate.idp import shapes
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
 from cognate.store import clients as client_store
+from cognate.store.identity_providers import provider_names
 from cognate.store.resource_servers import custom_scopes
 
 _DEFAULT_PAGE = 60
@@ -74,6 +75,7 @@ async def _config(
         attribute_names=names,
         has_secret=has_secret,
         custom_scopes=await custom_scopes(conn, pool.id),
+        identity_providers=await provider_names(conn, pool.id),
     )
 
 
