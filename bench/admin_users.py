@@ -31,7 +31,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -638,25 +638,39 @@ async def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     finally:
         if server:
             stop_server(server)
-        if database_url and not args.keep:
-            await drop_postgres_database(args.postgres_admin_url, database_url)
-        if args.keep:
-            print(f"kept {data_dir} {database_url or ''}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        await release_workspace(args, data_dir, database_url)
+
+
+async def release_workspace(
+    args: argparse.Namespace, data_dir: Path, database_url: str | None
+) -> None:
+    """Drop the bench's database and data dir, or say where they are with --keep."""
+    if database_url and not args.keep:
+        await drop_postgres_database(args.postgres_admin_url, database_url)
+    if args.keep:
+        print(f"kept {data_dir} {database_url or ''}", file=sys.stderr)
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def report_and_exit(
+    run_bench: Callable[[], Coroutine[Any, Any, tuple[int, dict[str, Any]]]],
+) -> None:
+    """Run a benchmark, print its JSON report and exit with its status."""
+    try:
+        import uvloop
+    except ImportError:
+        status, report = asyncio.run(run_bench())
+    else:
+        # A cheaper event loop leaves more of the shared CPUs to the server under test.
+        status, report = uvloop.run(run_bench())
+    print(json.dumps(report, indent=2))
+    sys.exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    try:
-        import uvloop
-    except ImportError:
-        status, report = asyncio.run(run(args))
-    else:
-        # A cheaper event loop leaves more of the shared CPUs to the server under test.
-        status, report = uvloop.run(run(args))
-    print(json.dumps(report, indent=2))
-    sys.exit(status)
+    report_and_exit(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -25,9 +25,7 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -40,10 +38,11 @@ from typing import Any
 from admin_users import (
     Server,
     create_postgres_database,
-    drop_postgres_database,
     free_port,
     idp_client,
     read_loadavg,
+    release_workspace,
+    report_and_exit,
     sign,
     start_server,
     stop_server,
@@ -603,24 +602,12 @@ async def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     finally:
         for target in targets:
             stop_server(target.server)
-        if database_url and not args.keep:
-            await drop_postgres_database(args.postgres_admin_url, database_url)
-        if args.keep:
-            print(f"kept {data_dir} {database_url or ''}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        await release_workspace(args, data_dir, database_url)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    try:
-        import uvloop
-    except ImportError:
-        status, report = asyncio.run(run(args))
-    else:
-        status, report = uvloop.run(run(args))
-    print(json.dumps(report, indent=2))
-    sys.exit(status)
+    report_and_exit(lambda: run(args))
 
 
 if __name__ == "__main__":
