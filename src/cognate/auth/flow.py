@@ -43,7 +43,6 @@ from cognate.errors import (
     InvalidParameterException,
     NotAuthorizedException,
     PasswordResetRequiredException,
-    UnsupportedOperationException,
     UserNotConfirmedException,
     UserNotFoundException,
 )
@@ -60,6 +59,10 @@ _DECOY_SALT = "sign-in-decoy-salt"
 _DECOY_VERIFIER = "sign-in-decoy-verifier"
 _FAILURE_SUBJECT = "sign-in-failure-subject"
 _ATTRIBUTE_PREFIX = "userAttributes."
+
+FIRST_FACTOR_CODE: Final = "FIRST_FACTOR_CODE"
+"""A step marker: USER_AUTH's first factor was a one-time code (EMAIL_OTP / SMS_OTP). The code
+is the proof of identity, so no MFA step follows it."""
 
 
 class AuthFlow(enum.StrEnum):
@@ -83,6 +86,8 @@ class Challenge(enum.StrEnum):
     SMS_MFA = "SMS_MFA"
     SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # noqa: S105
     EMAIL_OTP = "EMAIL_OTP"
+    SMS_OTP = "SMS_OTP"
+    SELECT_CHALLENGE = "SELECT_CHALLENGE"
     SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
     MFA_SETUP = "MFA_SETUP"
     CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
@@ -105,8 +110,8 @@ def check_auth_flow(
     cognito-surface.md §2b: USER_PASSWORD_AUTH is for InitiateAuth only, the ADMIN_* flows for
     AdminInitiateAuth only ("Initiate Auth method not supported."); a flow must be allowed by
     the client's ExplicitAuthFlows ("<flow> flow not enabled for this client"). CUSTOM_AUTH
-    needs the pool's DefineAuthChallenge trigger (`has_custom_auth`); USER_AUTH is not
-    implemented and is refused rather than half-done.
+    needs the pool's DefineAuthChallenge trigger (`has_custom_auth`). USER_AUTH (choice-based,
+    idp/user_auth.py) needs ALLOW_USER_AUTH like any other flow.
     """
     try:
         flow = AuthFlow(auth_flow)
@@ -120,8 +125,6 @@ def check_auth_flow(
         raise InvalidParameterException(
             "Custom auth lambda trigger is not configured for the user pool."
         )
-    if flow is AuthFlow.USER_AUTH:
-        raise UnsupportedOperationException("The USER_AUTH flow is not supported by Cognate yet.")
     return flow
 
 
@@ -372,6 +375,8 @@ def _mfa_step(attempt: Attempt) -> str | None:
     user = attempt.user
     if attempt.device is not None and Challenge.DEVICE_PASSWORD_VERIFIER in attempt.completed:
         return None  # the remembered device stood in for MFA
+    if FIRST_FACTOR_CODE in attempt.completed:
+        return None  # a one-time code sent to the user was the sign-in's factor
     return mfa.next_challenge(attempt.pool.config, user.mfa, user.attributes, attempt.completed)
 
 

@@ -9,7 +9,8 @@ is checked, so a burst of guesses gets at most five checks before the lock engag
 
 Triggers (cognito-surface.md §8 order): UserMigration for an unknown name in the plain-password
 flows (idp/user_migration.py), PreAuthentication as the sign-in begins and PostAuthentication
-before the tokens (idp/auth_triggers.py); CUSTOM_AUTH is idp/custom_auth.py.
+before the tokens (idp/auth_triggers.py); CUSTOM_AUTH is idp/custom_auth.py, USER_AUTH
+idp/user_auth.py, and the steps every flow ends with idp/sign_in_steps.py.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from cognate.auth.flow import AuthFlow, Challenge, Subject
 from cognate.context import Context
 from cognate.domain import password_policy
 from cognate.domain.client import Client
-from cognate.domain.device import Device
 from cognate.domain.pool import Pool
 from cognate.domain.user import UserStatus
 from cognate.errors import (
@@ -40,7 +40,8 @@ from cognate.idp import (
     mfa_challenges,
     refresh_auth,
     shapes,
-    user_migration,
+    sign_in_steps,
+    user_auth,
 )
 from cognate.idp.clients import require_client
 from cognate.idp.credentials import new_credential
@@ -48,7 +49,6 @@ from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
 from cognate.idp.sign_in_subjects import (
     claim_attempt,
-    find_named_user,
     find_subject,
     open_session,
     session_subject,
@@ -64,7 +64,7 @@ from cognate.tokens.issue import (
     require_scope,
 )
 
-Answer = dict[str, Any]
+Answer = sign_in_steps.Answer
 
 
 @idp.operation("InitiateAuth")
@@ -129,127 +129,15 @@ async def _initiate(
         return await refresh_auth.refresh(ctx, pool, client, parameters)
     if auth_flow is AuthFlow.CUSTOM_AUTH:
         return await custom_auth.initiate_custom_auth(ctx, pool, client, parameters, metadata)
+    if auth_flow is AuthFlow.USER_AUTH:
+        return await user_auth.initiate_user_auth(ctx, pool, client, parameters, metadata)
     name = flow.required(parameters, "USERNAME")
     if auth_flow is AuthFlow.USER_SRP_AUTH:
         big_a = flow.parse_srp_a(flow.required(parameters, "SRP_A"))
         subject = await find_subject(ctx, pool, client, name, parameters.get("SECRET_HASH"))
         await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
-        return await _password_verifier_challenge(ctx, pool, client, subject, big_a)
-    return await _password_sign_in(ctx, pool, client, parameters, metadata)
-
-
-async def _password_sign_in(
-    ctx: Context,
-    pool: Pool,
-    client: Client,
-    parameters: Mapping[str, str],
-    metadata: Mapping[str, str],
-) -> Answer:
-    """USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH. An unknown name goes
-    to UserMigration first (idp/user_migration.py); a user it creates is signed in with the
-    password the legacy system just accepted."""
-    name = flow.required(parameters, "USERNAME")
-    password = flow.required(parameters, "PASSWORD")
-    user = await find_named_user(ctx, pool, client, name, parameters.get("SECRET_HASH"))
-    is_migrated = False
-    if user is None:
-        user = await user_migration.migrate_at_sign_in(ctx, pool, client, name, password, metadata)
-        is_migrated = user is not None
-    subject = flow.subject_of(ctx.secrets, pool, client, user, name)
-    await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
-    if is_migrated:
-        return await _after_proof(ctx, pool, client, subject, True, metadata=metadata)
-    device = await device_auth.claimed_device(ctx, user, parameters.get("DEVICE_KEY"))
-    async with ctx.store.begin() as conn:
-        await claim_attempt(ctx, conn, pool, subject)
-    is_correct = await anyio.to_thread.run_sync(
-        flow.password_matches, ctx.secrets, pool.id, subject, password
-    )
-    return await _after_proof(
-        ctx, pool, client, subject, is_correct, metadata=metadata, device=device
-    )
-
-
-async def _after_proof(
-    ctx: Context,
-    pool: Pool,
-    client: Client,
-    subject: Subject,
-    is_correct: bool,
-    *,
-    metadata: Mapping[str, str],
-    completed: tuple[str, ...] = (),
-    device: Device | None = None,
-) -> Answer:
-    """Answer a checked password: Cognito's error, or the next challenge, or tokens."""
-    if not is_correct or subject.user is None:
-        raise NotAuthorizedException(flow.INCORRECT)
-    async with ctx.store.begin() as conn:
-        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
-    attempt = flow.Attempt(
-        pool=pool, client=client, user=subject.user, completed=completed,
-        client_metadata=metadata, device=device,
-    )  # fmt: skip
-    return await _continue(ctx, attempt)
-
-
-async def _continue(ctx: Context, attempt: flow.Attempt) -> Answer:
-    """After a proven step: the user's state checks, then the next challenge or tokens."""
-    now = ctx.clock()
-    flow.check_can_sign_in(attempt.pool, attempt.user, now)
-    challenge = flow.next_challenge(attempt)
-    if challenge is None:
-        return await auth_triggers.complete_sign_in(ctx, attempt)
-    session = sessions.new_session(
-        pool_id=attempt.pool.id,
-        client_id=attempt.client.id,
-        username=attempt.user.username,
-        challenge=challenge,
-        now=now,
-        validity=attempt.client.auth_session_validity,
-        completed=attempt.completed,
-    )
-    if challenge in mfa_challenges.CODE_CHALLENGES:
-        parameters = await mfa_challenges.send_code(
-            ctx, attempt.pool, attempt.user, challenge, session,
-            client_id=attempt.client.id, client_metadata=attempt.client_metadata,
-        )  # fmt: skip
-    else:
-        parameters = flow.challenge_parameters(challenge, attempt)
-    return {
-        "ChallengeName": challenge,
-        "Session": sessions.seal(ctx.secrets, session, sessions.SESSION_PURPOSE),
-        "ChallengeParameters": parameters,
-    }
-
-
-async def _password_verifier_challenge(
-    ctx: Context, pool: Pool, client: Client, subject: Subject, big_a: int
-) -> Answer:
-    """USER_SRP_AUTH's answer: PASSWORD_VERIFIER, its state sealed in SECRET_BLOCK.
-
-    No Session is returned: the SECRET_BLOCK is self-contained and single-use, and clients
-    send it back as PASSWORD_CLAIM_SECRET_BLOCK.
-    """
-    start = await anyio.to_thread.run_sync(
-        flow.start_password_verifier, ctx.secrets, pool.id, subject
-    )
-    session = sessions.new_session(
-        pool_id=pool.id,
-        client_id=client.id,
-        username=subject.user_id_for_srp,
-        challenge=Challenge.PASSWORD_VERIFIER,
-        now=ctx.clock(),
-        validity=client.auth_session_validity,
-        srp_a=big_a,
-        srp_small_b=start.small_b,
-        srp_big_b=start.big_b,
-    )
-    block = sessions.seal(ctx.secrets, session, sessions.SECRET_BLOCK_PURPOSE)
-    parameters = flow.password_verifier_parameters(
-        start, secret_block=block, user_id_for_srp=subject.user_id_for_srp
-    )
-    return {"ChallengeName": Challenge.PASSWORD_VERIFIER.value, "ChallengeParameters": parameters}
+        return await sign_in_steps.password_verifier_challenge(ctx, pool, client, subject, big_a)
+    return await sign_in_steps.password_sign_in(ctx, pool, client, parameters, metadata)
 
 
 async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, Any]) -> Answer:
@@ -265,11 +153,17 @@ async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, A
         return await device_auth.answer_device_srp_auth(ctx, pool, client, req)
     if challenge == Challenge.DEVICE_PASSWORD_VERIFIER:
         attempt = await device_auth.answer_device_password_verifier(ctx, pool, client, req)
-        return await _continue(ctx, attempt)
+        return await sign_in_steps.continue_sign_in(ctx, attempt)
     sealed = req.get("Session")
     if not sealed:
         raise InvalidParameterException("Missing required parameter Session")
     session = open_session(ctx, pool, client, sealed, sessions.SESSION_PURPOSE, challenge)
+    if challenge == Challenge.SELECT_CHALLENGE:
+        return await user_auth.answer_select_challenge(
+            ctx, pool, client, session, name, responses, metadata
+        )
+    if user_auth.is_first_factor_code(session):
+        return await user_auth.answer_code(ctx, pool, client, session, name, responses, metadata)
     if challenge == Challenge.NEW_PASSWORD_REQUIRED:
         return await _answer_new_password(ctx, pool, client, session, name, responses, metadata)
     if challenge in mfa_challenges.ANSWERED_WITH_CODE | mfa_challenges.CHOICES:
@@ -309,7 +203,7 @@ async def _answer_password_verifier(
         flow.password_claim_is_valid, ctx.secrets, pool.id, subject, session, responses, ctx.clock()
     )
     metadata: Mapping[str, str] = req.get("ClientMetadata") or {}
-    return await _after_proof(
+    return await sign_in_steps.after_proof(
         ctx, pool, client, subject, is_correct, metadata=metadata, device=device
     )
 
@@ -356,7 +250,7 @@ async def _answer_new_password(
         pool=pool, client=client, user=current, completed=completed, client_metadata=metadata,
         device=device,
     )  # fmt: skip
-    return await _continue(ctx, attempt)
+    return await sign_in_steps.continue_sign_in(ctx, attempt)
 
 
 async def _answer_mfa(
@@ -392,7 +286,7 @@ async def _answer_mfa(
         pool=pool, client=client, user=current, completed=completed, client_metadata=metadata,
         device=device,
     )  # fmt: skip
-    return await _continue(ctx, attempt)
+    return await sign_in_steps.continue_sign_in(ctx, attempt)
 
 
 @idp.operation("ChangePassword")

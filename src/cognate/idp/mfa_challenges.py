@@ -64,11 +64,16 @@ DEFAULT_SMS_MESSAGE: Final = "Your authentication code is {####}. "
 DEFAULT_EMAIL_MESSAGE: Final = "Your authentication code is {####}. "
 DEFAULT_EMAIL_SUBJECT: Final = "Your authentication code"
 
-_PURPOSE: Final = {Challenge.SMS_MFA: "MFA:SMS", Challenge.EMAIL_OTP: "MFA:EMAIL"}
+_PURPOSE: Final = {
+    Challenge.SMS_MFA: "MFA:SMS",
+    Challenge.EMAIL_OTP: "MFA:EMAIL",
+    Challenge.SMS_OTP: "OTP:SMS",
+}
 _CODE_NAME: Final = {
     Challenge.SMS_MFA: ("SMS_MFA_CODE",),
     Challenge.EMAIL_OTP: ("EMAIL_OTP_CODE", "EMAIL_MFA_CODE"),
     Challenge.SOFTWARE_TOKEN_MFA: ("SOFTWARE_TOKEN_MFA_CODE",),
+    Challenge.SMS_OTP: ("SMS_OTP_CODE",),
 }
 
 
@@ -77,7 +82,8 @@ def _code_hash(ctx: Context, user: User, purpose: str, session_id: str, code: st
 
 
 def _destination(challenge: str, user: User) -> Destination:
-    attribute = "phone_number" if challenge == Challenge.SMS_MFA else "email"
+    is_sms = challenge in (Challenge.SMS_MFA, Challenge.SMS_OTP)
+    attribute = "phone_number" if is_sms else "email"
     return Destination(attribute=attribute, address=user.attributes[attribute])
 
 
@@ -92,7 +98,8 @@ async def send_code(
     client_metadata: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Issue, store (hashed, bound to `session`), commit and send the code of an SMS_MFA or
-    EMAIL_OTP challenge; its ChallengeParameters, the destination masked as Cognito masks it.
+    EMAIL_OTP challenge (or of USER_AUTH's EMAIL_OTP / SMS_OTP first factor); its
+    ChallengeParameters, the destination masked as Cognito masks it.
 
     The pool's CustomMessage function (CustomMessage_Authentication, developer guide "Custom
     message Lambda trigger") may rewrite the message; it runs first, so a failing function

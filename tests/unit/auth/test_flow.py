@@ -25,7 +25,6 @@ from cognate.errors import (
     InvalidParameterException,
     NotAuthorizedException,
     PasswordResetRequiredException,
-    UnsupportedOperationException,
     UserNotConfirmedException,
     UserNotFoundException,
 )
@@ -128,9 +127,9 @@ def test_custom_auth_with_a_define_auth_challenge_function():
     )
 
 
-def test_user_auth_is_refused_not_faked():
-    with pytest.raises(UnsupportedOperationException):
-        flow.check_auth_flow("USER_AUTH", make_client(), is_admin=False)
+def test_user_auth_is_accepted_when_the_client_allows_it():
+    assert flow.check_auth_flow("USER_AUTH", make_client(), is_admin=False) == "USER_AUTH"
+    assert flow.check_auth_flow("USER_AUTH", make_client(), is_admin=True) == "USER_AUTH"
 
 
 def test_flow_must_be_enabled_for_the_client():

@@ -1,0 +1,156 @@
+"""The shared tail of every sign-in: the plain-password check, the SRP start, and what follows
+a proven step (the user's state checks, then the next challenge or the tokens).
+
+Used by idp/auth.py (the fixed flows and their challenges) and idp/user_auth.py (USER_AUTH,
+whose chosen first factor then continues exactly like the flow of the same name). The order of
+I/O is idp/auth.py's: lockout claimed before a password is checked, modular exponentiations in a
+worker thread with no transaction open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import anyio
+
+from cognate.auth import flow, sessions
+from cognate.auth.flow import Challenge, Subject
+from cognate.context import Context
+from cognate.domain.client import Client
+from cognate.domain.device import Device
+from cognate.domain.pool import Pool
+from cognate.errors import NotAuthorizedException
+from cognate.idp import auth_triggers, device_auth, mfa_challenges, user_migration
+from cognate.idp.sign_in_subjects import claim_attempt, find_named_user
+from cognate.store import sign_in as sign_in_store
+
+Answer = dict[str, Any]
+
+
+async def password_sign_in(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    parameters: Mapping[str, str],
+    metadata: Mapping[str, str],
+) -> Answer:
+    """USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH. An unknown name goes
+    to UserMigration first (idp/user_migration.py); a user it creates is signed in with the
+    password the legacy system just accepted."""
+    name = flow.required(parameters, "USERNAME")
+    password = flow.required(parameters, "PASSWORD")
+    user = await find_named_user(ctx, pool, client, name, parameters.get("SECRET_HASH"))
+    is_migrated = False
+    if user is None:
+        user = await user_migration.migrate_at_sign_in(ctx, pool, client, name, password, metadata)
+        is_migrated = user is not None
+    subject = flow.subject_of(ctx.secrets, pool, client, user, name)
+    await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
+    if is_migrated:
+        return await after_proof(ctx, pool, client, subject, True, metadata=metadata)
+    device = await device_auth.claimed_device(ctx, user, parameters.get("DEVICE_KEY"))
+    return await prove_password(ctx, pool, client, subject, password, metadata, device)
+
+
+async def prove_password(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    subject: Subject,
+    password: str,
+    metadata: Mapping[str, str],
+    device: Device | None,
+) -> Answer:
+    """Claim the attempt against the lockout counter, check `password` (decoys do the same
+    work), then answer as `after_proof` does. PreAuthentication has already run."""
+    async with ctx.store.begin() as conn:
+        await claim_attempt(ctx, conn, pool, subject)
+    is_correct = await anyio.to_thread.run_sync(
+        flow.password_matches, ctx.secrets, pool.id, subject, password
+    )
+    return await after_proof(
+        ctx, pool, client, subject, is_correct, metadata=metadata, device=device
+    )
+
+
+async def after_proof(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    subject: Subject,
+    is_correct: bool,
+    *,
+    metadata: Mapping[str, str],
+    completed: tuple[str, ...] = (),
+    device: Device | None = None,
+) -> Answer:
+    """Answer a checked password: Cognito's error, or the next challenge, or tokens."""
+    if not is_correct or subject.user is None:
+        raise NotAuthorizedException(flow.INCORRECT)
+    async with ctx.store.begin() as conn:
+        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
+    attempt = flow.Attempt(
+        pool=pool, client=client, user=subject.user, completed=completed,
+        client_metadata=metadata, device=device,
+    )  # fmt: skip
+    return await continue_sign_in(ctx, attempt)
+
+
+async def continue_sign_in(ctx: Context, attempt: flow.Attempt) -> Answer:
+    """After a proven step: the user's state checks, then the next challenge or tokens."""
+    now = ctx.clock()
+    flow.check_can_sign_in(attempt.pool, attempt.user, now)
+    challenge = flow.next_challenge(attempt)
+    if challenge is None:
+        return await auth_triggers.complete_sign_in(ctx, attempt)
+    session = sessions.new_session(
+        pool_id=attempt.pool.id,
+        client_id=attempt.client.id,
+        username=attempt.user.username,
+        challenge=challenge,
+        now=now,
+        validity=attempt.client.auth_session_validity,
+        completed=attempt.completed,
+    )
+    if challenge in mfa_challenges.CODE_CHALLENGES:
+        parameters = await mfa_challenges.send_code(
+            ctx, attempt.pool, attempt.user, challenge, session,
+            client_id=attempt.client.id, client_metadata=attempt.client_metadata,
+        )  # fmt: skip
+    else:
+        parameters = flow.challenge_parameters(challenge, attempt)
+    return {
+        "ChallengeName": challenge,
+        "Session": sessions.seal(ctx.secrets, session, sessions.SESSION_PURPOSE),
+        "ChallengeParameters": parameters,
+    }
+
+
+async def password_verifier_challenge(
+    ctx: Context, pool: Pool, client: Client, subject: Subject, big_a: int
+) -> Answer:
+    """USER_SRP_AUTH's answer: PASSWORD_VERIFIER, its state sealed in SECRET_BLOCK.
+
+    No Session is returned: the SECRET_BLOCK is self-contained and single-use, and clients
+    send it back as PASSWORD_CLAIM_SECRET_BLOCK.
+    """
+    start = await anyio.to_thread.run_sync(
+        flow.start_password_verifier, ctx.secrets, pool.id, subject
+    )
+    session = sessions.new_session(
+        pool_id=pool.id,
+        client_id=client.id,
+        username=subject.user_id_for_srp,
+        challenge=Challenge.PASSWORD_VERIFIER,
+        now=ctx.clock(),
+        validity=client.auth_session_validity,
+        srp_a=big_a,
+        srp_small_b=start.small_b,
+        srp_big_b=start.big_b,
+    )
+    block = sessions.seal(ctx.secrets, session, sessions.SECRET_BLOCK_PURPOSE)
+    parameters = flow.password_verifier_parameters(
+        start, secret_block=block, user_id_for_srp=subject.user_id_for_srp
+    )
+    return {"ChallengeName": Challenge.PASSWORD_VERIFIER.value, "ChallengeParameters": parameters}

@@ -1,0 +1,233 @@
+"""Choice-based sign-in (AuthFlow USER_AUTH) and GetUserAuthFactors.
+
+cognito-surface.md §2b: InitiateAuth / AdminInitiateAuth with USERNAME and an optional
+PREFERRED_CHALLENGE. A preference the user can use starts that factor at once (PASSWORD with
+PASSWORD, PASSWORD_SRP with SRP_A); otherwise the answer is SELECT_CHALLENGE with the top-level
+AvailableChallenges (auth/first_factors.py) and a sealed Session, answered with ANSWER (plus
+PASSWORD or SRP_A inline). PASSWORD then continues like USER_PASSWORD_AUTH, PASSWORD_SRP like
+USER_SRP_AUTH (PASSWORD_VERIFIER), and both follow the MFA rules (idp/sign_in_steps.py).
+EMAIL_OTP / SMS_OTP send a code bound to a new Session (idp/mfa_challenges.py); the code is the
+factor, so no MFA follows (flow.FIRST_FACTOR_CODE).
+
+No user enumeration (security-test-plan.md A): with PreventUserExistenceErrors ENABLED an
+unknown name gets a plausible SELECT_CHALLENGE, a masked destination without any message sent,
+and fails where a wrong password or code would; each code answer is claimed against the lockout
+counter like a password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cognate.auth import first_factors, flow, sessions
+from cognate.auth.first_factors import FirstFactor
+from cognate.auth.flow import Challenge, Subject
+from cognate.context import Context
+from cognate.domain import mfa
+from cognate.domain.attributes import is_email
+from cognate.domain.client import Client
+from cognate.domain.codes import Destination
+from cognate.domain.pool import Pool
+from cognate.errors import CodeMismatchException, NotAuthorizedException
+from cognate.idp import auth_triggers, device_auth, mfa_challenges, shapes, sign_in_steps
+from cognate.idp.notify import delivery_details
+from cognate.idp.registry import idp
+from cognate.idp.sign_in_subjects import claim_attempt, find_subject, session_subject
+from cognate.idp.user_lookup import find_user
+from cognate.store import sign_in as sign_in_store
+from cognate.tokens.issue import authenticate_access_token, require_scope
+
+Answer = sign_in_steps.Answer
+
+_CODE_CHALLENGE = {
+    FirstFactor.EMAIL_OTP: Challenge.EMAIL_OTP,
+    FirstFactor.SMS_OTP: Challenge.SMS_OTP,
+}
+_DECOY_ADDRESS = "sign-in-decoy-address"
+
+
+async def initiate_user_auth(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    parameters: Mapping[str, str],
+    metadata: Mapping[str, str],
+) -> Answer:
+    """InitiateAuth USER_AUTH: the preferred factor started, or SELECT_CHALLENGE."""
+    name = flow.required(parameters, "USERNAME")
+    subject = await find_subject(ctx, pool, client, name, parameters.get("SECRET_HASH"))
+    attributes = None if subject.user is None else subject.user.attributes
+    available = first_factors.available_factors(pool, attributes, name)
+    preferred = parameters.get("PREFERRED_CHALLENGE")
+    if preferred in available:
+        factor = FirstFactor(preferred)
+        return await _start_factor(ctx, pool, client, subject, name, factor, parameters, metadata)
+    session = _new_session(ctx, pool, client, subject, Challenge.SELECT_CHALLENGE, ())
+    return {
+        "ChallengeName": Challenge.SELECT_CHALLENGE.value,
+        "Session": sessions.seal(ctx.secrets, session, sessions.SESSION_PURPOSE),
+        "ChallengeParameters": {},
+        "AvailableChallenges": available,
+    }
+
+
+def is_first_factor_code(session: sessions.AuthSession) -> bool:
+    """Whether `session` asks for USER_AUTH's EMAIL_OTP / SMS_OTP code (not an MFA code)."""
+    return flow.FIRST_FACTOR_CODE in session.completed
+
+
+async def answer_select_challenge(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    session: sessions.AuthSession,
+    name: str,
+    responses: Mapping[str, str],
+    metadata: Mapping[str, str],
+) -> Answer:
+    """SELECT_CHALLENGE: ANSWER names one of the factors offered; the Session is spent."""
+    answer = flow.required(responses, "ANSWER")
+    subject = await session_subject(
+        ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
+    )
+    attributes = None if subject.user is None else subject.user.attributes
+    available = first_factors.available_factors(pool, attributes, name)
+    factor = first_factors.chosen_factor(answer, available)
+    if factor is FirstFactor.PASSWORD:
+        flow.required(responses, "PASSWORD")
+    elif factor is FirstFactor.PASSWORD_SRP:
+        flow.parse_srp_a(flow.required(responses, "SRP_A"))
+    async with ctx.store.begin() as conn:
+        await sessions.spend(conn, session, now=ctx.clock())
+    return await _start_factor(ctx, pool, client, subject, name, factor, responses, metadata)
+
+
+async def _start_factor(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    subject: Subject,
+    name: str,
+    factor: FirstFactor,
+    values: Mapping[str, str],
+    metadata: Mapping[str, str],
+) -> Answer:
+    """Begin `factor` with the AuthParameters or ChallengeResponses `values`."""
+    big_a = None
+    if factor is FirstFactor.PASSWORD_SRP:
+        big_a = flow.parse_srp_a(flow.required(values, "SRP_A"))
+    password = flow.required(values, "PASSWORD") if factor is FirstFactor.PASSWORD else None
+    await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
+    if password is not None:
+        device = await device_auth.claimed_device(ctx, subject.user, values.get("DEVICE_KEY"))
+        return await sign_in_steps.prove_password(
+            ctx, pool, client, subject, password, metadata, device
+        )
+    if big_a is not None:
+        return await sign_in_steps.password_verifier_challenge(ctx, pool, client, subject, big_a)
+    challenge = _CODE_CHALLENGE[factor]
+    session = _new_session(ctx, pool, client, subject, challenge, (flow.FIRST_FACTOR_CODE,))
+    if subject.user is None:
+        parameters = _decoy_delivery(ctx, pool, challenge, name)
+    else:
+        parameters = await mfa_challenges.send_code(
+            ctx, pool, subject.user, challenge, session,
+            client_id=client.id, client_metadata=metadata,
+        )  # fmt: skip
+    return {
+        "ChallengeName": challenge.value,
+        "Session": sessions.seal(ctx.secrets, session, sessions.SESSION_PURPOSE),
+        "ChallengeParameters": parameters,
+    }
+
+
+async def answer_code(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    session: sessions.AuthSession,
+    name: str,
+    responses: Mapping[str, str],
+    metadata: Mapping[str, str],
+) -> Answer:
+    """EMAIL_OTP_CODE / SMS_OTP_CODE answering a first-factor code: counted like a password,
+    then (accepted) the state checks and the steps after a password except MFA."""
+    subject = await session_subject(
+        ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
+    )
+    async with ctx.store.begin() as conn:
+        await claim_attempt(ctx, conn, pool, subject)
+    if subject.user is None:
+        raise CodeMismatchException(mfa_challenges.MISMATCH)
+    await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
+    async with ctx.store.begin() as conn:
+        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
+        current = await find_user(conn, pool, subject.user.username)
+    if current is None or current.id != subject.user.id:
+        raise NotAuthorizedException(sessions.INVALID_SESSION)
+    device = await device_auth.claimed_device(ctx, current, responses.get("DEVICE_KEY"))
+    attempt = flow.Attempt(
+        pool=pool, client=client, user=current,
+        completed=(*session.completed, session.challenge), client_metadata=metadata,
+        device=device,
+    )  # fmt: skip
+    return await sign_in_steps.continue_sign_in(ctx, attempt)
+
+
+def _new_session(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    subject: Subject,
+    challenge: Challenge,
+    completed: tuple[str, ...],
+) -> sessions.AuthSession:
+    return sessions.new_session(
+        pool_id=pool.id,
+        client_id=client.id,
+        username=subject.user_id_for_srp,
+        challenge=challenge,
+        now=ctx.clock(),
+        validity=client.auth_session_validity,
+        completed=completed,
+    )
+
+
+def _decoy_delivery(ctx: Context, pool: Pool, challenge: Challenge, name: str) -> dict[str, str]:
+    """A decoy's CODE_DELIVERY_* parameters: the name itself masked when it is an address of
+    the right kind, else a stable made-up one; nothing is sent."""
+    digest = ctx.secrets.keyed_hash(f"{pool.id}\x00{name}", _DECOY_ADDRESS)
+    if challenge is Challenge.SMS_OTP:
+        number = name if name.startswith("+") else "+1" + str(int(digest[:12], 16))[:10]
+        destination = Destination(attribute="phone_number", address=number)
+    else:
+        address = name if is_email(name) else f"{digest[:8]}@gmail.com"
+        destination = Destination(attribute="email", address=address)
+    details = delivery_details(destination)
+    return {
+        "CODE_DELIVERY_DELIVERY_MEDIUM": details["DeliveryMedium"],
+        "CODE_DELIVERY_DESTINATION": details["Destination"],
+    }
+
+
+@idp.operation("GetUserAuthFactors")
+async def get_user_auth_factors(
+    ctx: Context, req: shapes.GetUserAuthFactorsRequest
+) -> shapes.GetUserAuthFactorsResponse:
+    """The signed-in user's MFA settings and the first factors they can sign in with."""
+    grant = await authenticate_access_token(ctx, req["AccessToken"])
+    require_scope(grant)
+    user = grant.user
+    answer: shapes.GetUserAuthFactorsResponse = {
+        "Username": user.username,
+        "UserMFASettingList": [
+            factor.value for factor in mfa.ORDER if factor in mfa.enabled_factors(user.mfa)
+        ],
+        "ConfiguredUserAuthFactors": first_factors.configured_factors(
+            grant.pool, user.attributes, has_password=user.password is not None
+        ),
+    }
+    preferred = user.mfa.get("PreferredMfaSetting")
+    if preferred:
+        answer["PreferredMfaSetting"] = str(preferred)
+    return answer
