@@ -128,7 +128,8 @@ def idp_client(server: RunningServer) -> Any:
 def pool(idp_client: Any) -> dict[str, Any]:
     """A fresh user pool with default settings (its UserPoolType)."""
     name = f"pool-{uuid.uuid4().hex[:8]}"
-    return idp_client.create_user_pool(PoolName=name)["UserPool"]  # type: ignore[no-any-return]
+    result: dict[str, Any] = idp_client.create_user_pool(PoolName=name)["UserPool"]
+    return result
 
 
 @pytest.fixture

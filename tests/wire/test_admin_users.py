@@ -25,7 +25,10 @@ def attributes_of(user: dict[str, Any], key: str = "UserAttributes") -> dict[str
 
 def create(client: Any, pool_id: str, username: str, **kwargs: Any) -> dict[str, Any]:
     kwargs.setdefault("MessageAction", "SUPPRESS")
-    return client.admin_create_user(UserPoolId=pool_id, Username=username, **kwargs)["User"]  # type: ignore[no-any-return]
+    result: dict[str, Any] = client.admin_create_user(
+        UserPoolId=pool_id, Username=username, **kwargs
+    )["User"]
+    return result
 
 
 def new_pool(client: Any, **kwargs: Any) -> str:
@@ -520,7 +523,9 @@ def test_email_invitation_carries_a_working_temporary_password(
     assert message["To"] == "invitee@example.com"
     assert message["From"] == "Admin <admin@example.com>"
     assert message["Subject"] == "Your temporary password"
-    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content()
     found = re.search(r"Your username is (\S+) and temporary password is (\S+)\. ", body)
     assert found is not None
     assert found.group(1) == "invitee"
@@ -556,9 +561,13 @@ def test_html_invitation_template_and_sms(sinks: tuple[Any, SmtpSink, SmsSink]) 
     )
     message = mail.wait_for(mails + 1)[-1]
     assert message["Subject"] == "Welcome"
-    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    html_part = message.get_body(("html",))
+    plain_part = message.get_body(("plain",))
+    assert html_part is not None
+    assert plain_part is not None
+    html = html_part.get_content()
     assert "<b>Temp&lt;0rary&gt;&amp;!</b>" in html
-    assert "Code: Temp<0rary>&!" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Code: Temp<0rary>&!" in plain_part.get_content()
     text = sms.wait_for(texts + 1)[-1]
     assert text == {"phone_number": "+15557654321", "message": "User both pw Temp<0rary>&!"}
 

@@ -140,7 +140,8 @@ def _branding(idp_client: Any, app: CodeClient, **options: Any) -> dict[str, Any
     created = idp_client.create_managed_login_branding(
         UserPoolId=app.pool_id, ClientId=app.client_id, **options
     )
-    return created["ManagedLoginBranding"]  # type: ignore[no-any-return]
+    result: dict[str, Any] = created["ManagedLoginBranding"]
+    return result
 
 
 def test_managed_login_branding_round_trip(idp_client: Any, app: CodeClient) -> None:
@@ -195,10 +196,11 @@ def test_managed_login_branding_validation(idp_client: Any, app: CodeClient) -> 
 
 
 def _terms(idp_client: Any, app: CodeClient, name: str, url: str) -> dict[str, Any]:
-    return idp_client.create_terms(  # type: ignore[no-any-return]
+    result: dict[str, Any] = idp_client.create_terms(
         UserPoolId=app.pool_id, ClientId=app.client_id, TermsName=name, TermsSource="LINK",
         Enforcement="NONE", Links={"cognito:default": url},
     )["Terms"]  # fmt: skip
+    return result
 
 
 def test_terms_round_trip(idp_client: Any, app: CodeClient) -> None:

@@ -22,7 +22,8 @@ def error_code(exc_info: pytest.ExceptionInfo[Any]) -> str:
 def client(idp_client: Any, pool_id: str) -> dict[str, Any]:
     """A public client with default settings (its UserPoolClientType)."""
     created = idp_client.create_user_pool_client(UserPoolId=pool_id, ClientName="web")
-    return created["UserPoolClient"]  # type: ignore[no-any-return]
+    result: dict[str, Any] = created["UserPoolClient"]
+    return result
 
 
 @pytest.fixture
@@ -31,7 +32,8 @@ def secret_client(idp_client: Any, pool_id: str) -> dict[str, Any]:
     created = idp_client.create_user_pool_client(
         UserPoolId=pool_id, ClientName="server", GenerateSecret=True
     )
-    return created["UserPoolClient"]  # type: ignore[no-any-return]
+    result: dict[str, Any] = created["UserPoolClient"]
+    return result
 
 
 def test_create_defaults(idp_client: Any, pool_id: str, client: dict[str, Any]) -> None:
@@ -523,7 +525,8 @@ def run_cli(server: Any, *args: str) -> dict[str, Any]:
         check=True,
         timeout=60,
     )
-    return json.loads(completed.stdout)  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(completed.stdout)
+    return result
 
 
 def test_aws_cli_seed_command(server: Any, pool_id: str) -> None:

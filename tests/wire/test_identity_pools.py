@@ -86,7 +86,10 @@ def _identity_pool(identity_client: Any, user_pool: UserPool | None, **extra: An
 
 def _claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return result
 
 
 def _role_of(server: RunningServer, credentials: dict[str, Any]) -> str:

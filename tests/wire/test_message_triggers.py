@@ -102,7 +102,8 @@ class Env:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no event {name}")
             time.sleep(0.02)
-        return json.loads(path.read_text())  # type: ignore[no-any-return]
+        result: dict[str, Any] = json.loads(path.read_text())
+        return result
 
     def pool(self, lambda_config: dict[str, Any], **kwargs: Any) -> str:
         created = self.client.create_user_pool(

@@ -47,11 +47,12 @@ def new_user(env: Env, pool_id: str, *, number: str | None = None) -> tuple[str,
 
 
 def start(env: Env, client_id: str, name: str) -> dict[str, Any]:
-    return env.client.initiate_auth(  # type: ignore[no-any-return]
+    result: dict[str, Any] = env.client.initiate_auth(
         ClientId=client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD},
     )
+    return result
 
 
 def respond(env: Env, client_id: str, answer: dict[str, Any], **responses: str) -> Any:

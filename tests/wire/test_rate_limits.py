@@ -19,7 +19,7 @@ import pytest
 from cognate.settings import Settings
 from tests.conftest import RunningServer, ServerThread, free_port, make_client
 
-RATE = 2.0  # requests per second: one token every 0.5 s
+RATE = 0.5  # requests per second: one token every 2 s, slow enough for a busy CI machine
 BURST = 3
 PASSWORD = "Corr3ct!horse"
 IDP = "AWSCognitoIdentityProviderService"
@@ -104,18 +104,19 @@ def test_sign_in_flood_is_throttled_and_recovers(limited: RunningServer) -> None
     )
 
     def sign_in() -> dict[str, Any]:
-        return idp.initiate_auth(  # type: ignore[no-any-return]
+        result: dict[str, Any] = idp.initiate_auth(
             ClientId=client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
         )
+        return result
 
     for _ in range(BURST):
         access_token = sign_in()["AuthenticationResult"]["AccessToken"]
     started = time.perf_counter()
     with pytest.raises(idp.exceptions.TooManyRequestsException, match="Rate exceeded"):
         sign_in()
-    assert time.perf_counter() - started < 0.1  # answered at the edge, no password work
+    assert time.perf_counter() - started < 1.0  # answered at the edge, no password work
 
     # Other categories and signed (admin) operations keep working meanwhile.
     assert idp.get_user(AccessToken=access_token)["Username"] == "alice"

@@ -38,13 +38,14 @@ ALL_FLOWS = [
 def new_client(
     idp: Any, pool_id: str, *, flows: list[str] | None = None, pue: str = "ENABLED", **extra: Any
 ) -> dict[str, Any]:
-    return idp.create_user_pool_client(  # type: ignore[no-any-return]
+    result: dict[str, Any] = idp.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName=f"c-{uuid.uuid4().hex[:6]}",
         ExplicitAuthFlows=ALL_FLOWS if flows is None else flows,
         PreventUserExistenceErrors=pue,
         **extra,
     )["UserPoolClient"]
+    return result
 
 
 def new_user(

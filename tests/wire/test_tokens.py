@@ -22,14 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwcrypto.jwk  # type: ignore[import-untyped]  # no stubs published
-import jwcrypto.jwt  # type: ignore[import-untyped]  # no stubs published
+import jwcrypto.jwk
+import jwcrypto.jwt
 import jwt as pyjwt
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from jose import jwt as jose_jwt  # type: ignore[import-untyped]  # no stubs published
+from jose import jwt as jose_jwt
 
 from cognate.app import create_context
 from cognate.context import Context
@@ -146,15 +146,18 @@ def jwks_via_discovery(server: RunningServer, pool_id: str) -> dict[str, Any]:
     assert status == 200
     status, _, keys = fetch(document["jwks_uri"])
     assert status == 200
-    return keys  # type: ignore[no-any-return]
+    jwks: dict[str, Any] = keys
+    return jwks
 
 
 def header_of(token: str) -> dict[str, Any]:
-    return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    return result
 
 
 def payload_of(token: str) -> dict[str, Any]:
-    return json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    return result
 
 
 def test_discovery_document_and_jwks(server: RunningServer, pool_id: str) -> None:
@@ -296,9 +299,10 @@ def test_expired_access_token(idp_client: Any, minter: Minter, setup: Setup) -> 
 
 
 def refresh(idp_client: Any, setup: Setup, token: str) -> dict[str, Any]:
-    return idp_client.get_tokens_from_refresh_token(  # type: ignore[no-any-return]
+    result: dict[str, Any] = idp_client.get_tokens_from_refresh_token(
         ClientId=setup.client_id, RefreshToken=token
     )["AuthenticationResult"]
+    return result
 
 
 def test_refresh_keeps_auth_time_and_origin(idp_client: Any, minter: Minter, setup: Setup) -> None:
@@ -489,15 +493,12 @@ def test_key_rotation_keeps_old_tokens_valid(
 def test_sign_in_through_the_flow_engine(
     server: RunningServer, idp_client: Any, setup: Setup
 ) -> None:
-    try:
-        result = idp_client.admin_initiate_auth(
-            UserPoolId=setup.pool_id,
-            ClientId=setup.client_id,
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": setup.username, "PASSWORD": PASSWORD},
-        )
-    except idp_client.exceptions.UnsupportedOperationException:
-        pytest.skip("the sign-in engine has not landed yet")
+    result = idp_client.admin_initiate_auth(
+        UserPoolId=setup.pool_id,
+        ClientId=setup.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": setup.username, "PASSWORD": PASSWORD},
+    )
     tokens = result["AuthenticationResult"]
     keys = jwks_via_discovery(server, setup.pool_id)
     jose_jwt.decode(tokens["IdToken"], keys, algorithms=["RS256"], audience=setup.client_id)

@@ -105,7 +105,8 @@ class Env:
     mail: SmtpSink
 
     def event(self, source: str) -> dict[str, Any]:
-        return json.loads((self.functions / f"{source}.json").read_text())  # type: ignore[no-any-return]
+        result: dict[str, Any] = json.loads((self.functions / f"{source}.json").read_text())
+        return result
 
     def pool(self, lambda_config: dict[str, Any], **kwargs: Any) -> str:
         created = self.client.create_user_pool(
@@ -231,7 +232,8 @@ def _signed_in(env: Env, pool_id: str, client_id: str, username: str) -> dict[st
         UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
     )  # fmt: skip
-    return answer["AuthenticationResult"]  # type: ignore[no-any-return]
+    result: dict[str, Any] = answer["AuthenticationResult"]
+    return result
 
 
 def _claims(token: str) -> dict[str, Any]:

@@ -27,14 +27,11 @@ def signed_in(env: Env, **pool_options: Any) -> tuple[str, str, str, str]:
     env.client.admin_set_user_password(
         UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
     )
-    try:
-        result = env.client.initiate_auth(
-            ClientId=client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
-        )
-    except env.client.exceptions.UnsupportedOperationException:
-        pytest.skip("InitiateAuth is not implemented yet")
+    result = env.client.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )
     return pool_id, client_id, username, result["AuthenticationResult"]["AccessToken"]
 
 
@@ -138,14 +135,11 @@ def verified_user(env: Env) -> tuple[str, str, str, str, str]:
 
 
 def sign_in(env: Env, client_id: str, name: str) -> str:
-    try:
-        result = env.client.initiate_auth(
-            ClientId=client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD},
-        )
-    except env.client.exceptions.UnsupportedOperationException:
-        pytest.skip("InitiateAuth is not implemented yet")
+    result = env.client.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD},
+    )
     return str(result["AuthenticationResult"]["AccessToken"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -27,15 +28,15 @@ def _state() -> custom_auth.CustomState:
     return custom_auth.with_challenge(state, private={"answer": "123456"}, metadata="CODE-1")
 
 
-def _unseal(sealed: str, **overrides: object) -> custom_auth.CustomState:
-    arguments: dict[str, object] = {
+def _unseal(sealed: str, **overrides: Any) -> custom_auth.CustomState:
+    arguments: dict[str, Any] = {
         "pool_id": "us-east-1_Pool",
         "client_id": "client",
         "challenge": "CUSTOM_CHALLENGE",
         "now": NOW,
     }
     arguments.update(overrides)
-    return custom_auth.unseal(BOX, sealed, **arguments)  # type: ignore[arg-type]
+    return custom_auth.unseal(BOX, sealed, **arguments)
 
 
 def test_round_trip_keeps_history_and_private_parameters() -> None:

@@ -7,6 +7,7 @@ import base64
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
@@ -40,8 +41,8 @@ SESSIONS = st.builds(
 )
 
 
-def make(**overrides: object) -> sessions.AuthSession:
-    fields: dict[str, object] = {
+def make(**overrides: Any) -> sessions.AuthSession:
+    fields: dict[str, Any] = {
         "pool_id": "us-east-1_Pool",
         "client_id": "client",
         "username": "alice",
@@ -50,7 +51,7 @@ def make(**overrides: object) -> sessions.AuthSession:
         "validity": timedelta(minutes=3),
     }
     fields.update(overrides)
-    return sessions.new_session(**fields)  # type: ignore[arg-type]
+    return sessions.new_session(**fields)
 
 
 @settings(max_examples=60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from cognate.domain import device as rules
 from cognate.domain.device import Device, RememberedStatus
@@ -12,15 +13,15 @@ from cognate.domain.device import Device, RememberedStatus
 NOW = datetime(2026, 3, 3, 9, 5, 7, tzinfo=UTC)
 
 
-def make_device(**overrides: object) -> Device:
-    fields: dict[str, object] = {
+def make_device(**overrides: Any) -> Device:
+    fields: dict[str, Any] = {
         "key": "us-east-1_0f0f", "pool_id": "us-east-1_P", "user_id": 1, "group_key": "-g",
         "salt": b"s", "verifier": b"v", "name": "laptop", "remembered_status": None,
         "created_at": NOW, "last_authenticated_at": None, "last_modified_at": NOW,
         "last_ip": None,
     }  # fmt: skip
     fields.update(overrides)
-    return Device(**fields)  # type: ignore[arg-type]
+    return Device(**fields)
 
 
 def test_keys_have_cognito_shapes():
