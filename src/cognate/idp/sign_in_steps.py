@@ -88,13 +88,15 @@ async def after_proof(
     """Answer a checked password: Cognito's error, or the next challenge, or tokens."""
     if not is_correct or subject.user is None:
         raise NotAuthorizedException(flow.INCORRECT)
-    async with ctx.store.begin() as conn:
-        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
     attempt = flow.Attempt(
         pool=pool, client=client, user=subject.user, completed=completed,
         client_metadata=metadata, device=device,
     )  # fmt: skip
-    return await continue_sign_in(ctx, attempt)
+    # Cleared in the refresh token's transaction when tokens follow, else as the step ends.
+    async with sign_in_store.clearing_failures(
+        ctx.store, pool_id=pool.id, subject=subject.lockout_key
+    ):
+        return await continue_sign_in(ctx, attempt)
 
 
 async def continue_sign_in(ctx: Context, attempt: flow.Attempt) -> Answer:

@@ -30,6 +30,7 @@ from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
 from cognate.errors import CognitoError, NotAuthorizedException, UserNotFoundException
+from cognate.store import sign_in as sign_in_store
 from cognate.store import tokens as token_store
 from cognate.store.groups import groups_of_user
 from cognate.tokens import claims as token_claims
@@ -85,7 +86,13 @@ async def issue_tokens(ctx: Context, sign_in: SignIn) -> dict[str, Any]:
     now = ctx.clock()
     refresh_token = secrets.token_urlsafe(32)
     origin_jti = str(uuid.uuid4())
+    # The sign-in's proven password resets its failure counter in this same transaction.
+    pending = sign_in_store.pending_clear()
     async with ctx.store.begin() as conn:
+        if pending is not None:
+            await sign_in_store.clear_failures(
+                conn, pool_id=pending.pool_id, subject=pending.subject
+            )
         groups = await _groups(conn, sign_in.pool.id, sign_in.user.id)
         await token_store.insert_refresh_token(
             conn,
@@ -100,6 +107,8 @@ async def issue_tokens(ctx: Context, sign_in: SignIn) -> dict[str, Any]:
             expires_at=now + sign_in.client.refresh_token_validity,
             now=now,
         )
+    if pending is not None:
+        pending.is_done = True
     result = await _mint(
         ctx,
         sign_in.pool,
