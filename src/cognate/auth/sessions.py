@@ -12,6 +12,13 @@ bits differ would otherwise decode to the same bytes. It expires AuthSessionVali
 was issued, is bound to its client, and is single-use: `spend` inserts its random id into
 `spent_sessions`. Every failure answers Cognito's text for a bad Session,
 NotAuthorizedException "Invalid session for the user, session is expired."
+
+Sign-in after sign-up (botocore's SignUpResponse.Session, ConfirmSignUp's Session, InitiateAuth's
+top-level Session for USER_AUTH) uses the same sealed form under two purposes of its own, so
+neither is ever accepted as a challenge Session: SignUp seals SIGN_UP_PURPOSE for ConfirmSignUp,
+ConfirmSignUp seals AUTO_SIGN_IN_PURPOSE for InitiateAuth. Both are bound to the pool, the
+client and the user (internal username and sub, so a user deleted and signed up again under the
+same name does not inherit them).
 """
 
 from __future__ import annotations
@@ -37,6 +44,15 @@ SESSION_PURPOSE: Final = "auth-session"
 SECRET_BLOCK_PURPOSE: Final = "srp-secret-block"  # noqa: S105 (a label, not a secret)
 """SecretBox purpose of the PASSWORD_VERIFIER challenge's SECRET_BLOCK."""
 
+SIGN_UP_PURPOSE: Final = "sign-up-session"
+"""SecretBox purpose of SignUp's `Session`, accepted only by ConfirmSignUp."""
+
+AUTO_SIGN_IN_PURPOSE: Final = "auto-sign-in-session"
+"""SecretBox purpose of ConfirmSignUp's `Session`, accepted only by InitiateAuth USER_AUTH."""
+
+SIGN_UP_STEP: Final = "SIGN_UP"
+"""The `challenge` recorded in a sign-up or auto sign-in session (it answers no challenge)."""
+
 INVALID_SESSION: Final = "Invalid session for the user, session is expired."
 """Cognito's message for a Session that is expired, altered, foreign or already used."""
 
@@ -51,6 +67,7 @@ class AuthSession:
     decoy it is the decoy's id. `completed` lists the steps already passed (challenge names),
     so later steps (MFA, devices) know where the sign-in stands. The SRP values (the
     client's public A, the server's secret b and public B) are set for PASSWORD_VERIFIER only.
+    `user_sub` is set for the sign-up and auto sign-in sessions only (`seal_for_user`).
     """
 
     id: str
@@ -64,6 +81,7 @@ class AuthSession:
     srp_a: int | None = None
     srp_small_b: int | None = None
     srp_big_b: int | None = None
+    user_sub: str | None = None
 
 
 def new_session(
@@ -78,6 +96,7 @@ def new_session(
     srp_a: int | None = None,
     srp_small_b: int | None = None,
     srp_big_b: int | None = None,
+    user_sub: str | None = None,
 ) -> AuthSession:
     """A fresh session with a random id, valid from `now` for `validity`."""
     return AuthSession(
@@ -92,6 +111,7 @@ def new_session(
         srp_a=srp_a,
         srp_small_b=srp_small_b,
         srp_big_b=srp_big_b,
+        user_sub=user_sub,
     )
 
 
@@ -111,6 +131,8 @@ def seal(box: SecretBox, session: AuthSession, purpose: str) -> str:
         "b": _hex(session.srp_small_b),
         "B": _hex(session.srp_big_b),
     }
+    if session.user_sub is not None:
+        fields["s"] = session.user_sub
     plaintext = json.dumps(fields, separators=(",", ":")).encode()
     return base64.b64encode(box.encrypt(plaintext, purpose)).decode("ascii")
 
@@ -128,6 +150,44 @@ def unseal(
     if session is None or session.client_id != client_id or now >= session.expires_at:
         raise NotAuthorizedException(INVALID_SESSION)
     return session
+
+
+def seal_for_user(
+    box: SecretBox,
+    purpose: str,
+    *,
+    pool_id: str,
+    client_id: str,
+    username: str,
+    user_sub: str,
+    now: datetime,
+    validity: timedelta,
+) -> str:
+    """A fresh sign-up (SIGN_UP_PURPOSE) or auto sign-in (AUTO_SIGN_IN_PURPOSE) Session for one
+    user, valid from `now` for `validity` (the client's AuthSessionValidity)."""
+    session = new_session(
+        pool_id=pool_id,
+        client_id=client_id,
+        username=username,
+        challenge=SIGN_UP_STEP,
+        now=now,
+        validity=validity,
+        user_sub=user_sub,
+    )
+    return seal(box, session, purpose)
+
+
+def check_user(session: AuthSession, *, pool_id: str, username: str, user_sub: str) -> None:
+    """NotAuthorizedException (INVALID_SESSION) unless `session` was sealed by `seal_for_user`
+    for this user (internal username and sub) of `pool_id`."""
+    is_bound = (
+        session.user_sub is not None
+        and session.pool_id == pool_id
+        and session.username == username
+        and session.user_sub == user_sub
+    )
+    if not is_bound:
+        raise NotAuthorizedException(INVALID_SESSION)
 
 
 async def spend(conn: AsyncConnection, session: AuthSession, *, now: datetime) -> None:
@@ -167,6 +227,7 @@ def _open(box: SecretBox, sealed: str, purpose: str) -> AuthSession | None:
             srp_a=_int(fields["a"]),
             srp_small_b=_int(fields["b"]),
             srp_big_b=_int(fields["B"]),
+            user_sub=fields.get("s"),
         )
     except ValueError:
         # A ciphertext that authenticates was written by `seal`; failing here means it was

@@ -130,7 +130,9 @@ async def _initiate(
     if auth_flow is AuthFlow.CUSTOM_AUTH:
         return await custom_auth.initiate_custom_auth(ctx, pool, client, parameters, metadata)
     if auth_flow is AuthFlow.USER_AUTH:
-        return await user_auth.initiate_user_auth(ctx, pool, client, parameters, metadata)
+        return await user_auth.initiate_user_auth(
+            ctx, pool, client, parameters, metadata, session=req.get("Session")
+        )
     name = flow.required(parameters, "USERNAME")
     if auth_flow is AuthFlow.USER_SRP_AUTH:
         big_a = flow.parse_srp_a(flow.required(parameters, "SRP_A"))

@@ -11,6 +11,13 @@ PreventUserExistenceErrors ENABLED: an unknown user gets simulated CodeDeliveryD
 ResendConfirmationCode and CodeMismatchException from ConfirmSignUp; LEGACY answers
 UserNotFoundException. SignUp still answers UsernameExistsException for a taken username, as
 Cognito does.
+
+Sign-in after sign-up (botocore's SignUpResponse.Session / ConfirmSignUpResponse.Session):
+SignUp returns a sealed single-use Session bound to the pool, client and new user; ConfirmSignUp
+refuses a Session that is not that (NotAuthorizedException, auth/sessions.py's text), spends it
+with the code, and on every successful confirmation returns a fresh Session that InitiateAuth
+USER_AUTH accepts once in place of a first factor (idp/user_auth.py). Both last the client's
+AuthSessionValidity.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from urllib.parse import urlencode
 import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from cognate.auth import sessions
 from cognate.auth.passwords import encode_credential
 from cognate.auth.secret_hash import check_secret_hash
 from cognate.context import Context
@@ -205,11 +213,23 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
                 now=now,
                 expires_at=codes.expires_at(codes.Purpose.SIGN_UP, now),
             )
-    response: shapes.SignUpResponse = {"UserConfirmed": decision.auto_confirm, "UserSub": user.sub}
+    response: shapes.SignUpResponse = {
+        "UserConfirmed": decision.auto_confirm,
+        "UserSub": user.sub,
+        "Session": _user_session(ctx, client, user, sessions.SIGN_UP_PURPOSE),
+    }
     if destination is not None:
         await _send_or_undo(ctx, pool, client, user, destination, code, req["Username"])
         response["CodeDeliveryDetails"] = delivery_details(destination)
     return response
+
+
+def _user_session(ctx: Context, client: Client, user: User, purpose: str) -> str:
+    return sessions.seal_for_user(
+        ctx.secrets, purpose, pool_id=user.pool_id, client_id=client.id,
+        username=user.username, user_sub=user.sub, now=ctx.clock(),
+        validity=client.auth_session_validity,
+    )  # fmt: skip
 
 
 async def _send_or_undo(
@@ -245,12 +265,20 @@ async def _send_or_undo(
 
 
 async def confirm_with_code(
-    ctx: Context, pool: Pool, client: Client, username: str, code: str, *, force_alias: bool
-) -> None:
-    """Confirm the UNCONFIRMED user `username` with their sign-up code, once.
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    username: str,
+    code: str,
+    *,
+    force_alias: bool,
+    sign_up_session: sessions.AuthSession | None = None,
+) -> User:
+    """Confirm the UNCONFIRMED user `username` with their sign-up code, once; the user.
 
     The code's attribute becomes verified and the user takes its aliases (AliasExistsException
     if another user holds one, unless `force_alias`); a refused alias leaves the code usable.
+    A `sign_up_session` must be this user's and is spent with the code.
     """
     now = ctx.clock()
     async with ctx.store.begin() as conn:
@@ -263,6 +291,10 @@ async def confirm_with_code(
             raise NotAuthorizedException(
                 f"User cannot be confirmed. Current status is {user.status}"
             )
+        if sign_up_session is not None:
+            sessions.check_user(
+                sign_up_session, pool_id=pool.id, username=user.username, user_sub=user.sub
+            )
         outcome = await code_store.consume_code(
             conn,
             user_id=user.id,
@@ -272,9 +304,12 @@ async def confirm_with_code(
             max_attempts=codes.MAX_FAILED_ATTEMPTS,
         )
         if outcome is codes.Outcome.ACCEPTED:
+            if sign_up_session is not None:
+                await sessions.spend(conn, sign_up_session, now=now)
             await _mark_confirmed(conn, pool, user, force_alias=force_alias, now=now)
     # Raised after the commit, so that a wrong guess stays counted.
     codes.raise_for(outcome)
+    return user
 
 
 async def _mark_confirmed(
@@ -305,19 +340,28 @@ async def confirm_sign_up(
     pool, client = await app_client(
         ctx, req["ClientId"], username=req["Username"], secret_hash=req.get("SecretHash")
     )
-    await confirm_with_code(
+    sealed = req.get("Session")
+    sign_up_session = (
+        None
+        if sealed is None
+        else sessions.unseal(
+            ctx.secrets, sealed, sessions.SIGN_UP_PURPOSE, client_id=client.id, now=ctx.clock()
+        )
+    )
+    user = await confirm_with_code(
         ctx,
         pool,
         client,
         req["Username"],
         req["ConfirmationCode"],
         force_alias=bool(req.get("ForceAliasCreation")),
+        sign_up_session=sign_up_session,
     )
     await trigger_calls.post_confirmation(
         ctx, pool, source="PostConfirmation_ConfirmSignUp", username=req["Username"],
         client_id=client.id, client_metadata=req.get("ClientMetadata"),
     )  # fmt: skip
-    return {}
+    return {"Session": _user_session(ctx, client, user, sessions.AUTO_SIGN_IN_PURPOSE)}
 
 
 @idp.operation("ResendConfirmationCode")

@@ -13,6 +13,14 @@ No user enumeration (security-test-plan.md A): with PreventUserExistenceErrors E
 unknown name gets a plausible SELECT_CHALLENGE, a masked destination without any message sent,
 and fails where a wrong password or code would; each code answer is claimed against the lockout
 counter like a password.
+
+Sign-in after sign-up: a top-level Session from ConfirmSignUp (auth/sessions.py,
+AUTO_SIGN_IN_PURPOSE) stands for the first factor. botocore's InitiateAuthRequest.Session:
+"Amazon Cognito assumes the SMS or email message one-time verification password from
+ConfirmSignUp as the primary authentication factor". So it is treated like an accepted
+EMAIL_OTP / SMS_OTP first factor (flow.FIRST_FACTOR_CODE): PreAuthentication, the state checks,
+no MFA, then the tokens. It is refused (NotAuthorizedException, sessions.INVALID_SESSION) when
+reused, expired, sealed for another client or user, or when the user is not CONFIRMED.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from cognate.domain.attributes import is_email
 from cognate.domain.client import Client
 from cognate.domain.codes import Destination
 from cognate.domain.pool import Pool
+from cognate.domain.user import UserStatus
 from cognate.errors import CodeMismatchException, NotAuthorizedException
 from cognate.idp import auth_triggers, device_auth, mfa_challenges, shapes, sign_in_steps
 from cognate.idp.notify import delivery_details
@@ -52,9 +61,14 @@ async def initiate_user_auth(
     client: Client,
     parameters: Mapping[str, str],
     metadata: Mapping[str, str],
+    *,
+    session: str | None = None,
 ) -> Answer:
-    """InitiateAuth USER_AUTH: the preferred factor started, or SELECT_CHALLENGE."""
+    """InitiateAuth USER_AUTH: the sign-in after sign-up when `session` (the request's top-level
+    Session) is given, else the preferred factor started, or SELECT_CHALLENGE."""
     name = flow.required(parameters, "USERNAME")
+    if session is not None:
+        return await _sign_in_after_sign_up(ctx, pool, client, name, session, parameters, metadata)
     subject = await find_subject(ctx, pool, client, name, parameters.get("SECRET_HASH"))
     attributes = None if subject.user is None else subject.user.attributes
     available = first_factors.available_factors(pool, attributes, name)
@@ -62,13 +76,42 @@ async def initiate_user_auth(
     if preferred in available:
         factor = FirstFactor(preferred)
         return await _start_factor(ctx, pool, client, subject, name, factor, parameters, metadata)
-    session = _new_session(ctx, pool, client, subject, Challenge.SELECT_CHALLENGE, ())
+    selection = _new_session(ctx, pool, client, subject, Challenge.SELECT_CHALLENGE, ())
     return {
         "ChallengeName": Challenge.SELECT_CHALLENGE.value,
-        "Session": sessions.seal(ctx.secrets, session, sessions.SESSION_PURPOSE),
+        "Session": sessions.seal(ctx.secrets, selection, sessions.SESSION_PURPOSE),
         "ChallengeParameters": {},
         "AvailableChallenges": available,
     }
+
+
+async def _sign_in_after_sign_up(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    name: str,
+    sealed: str,
+    parameters: Mapping[str, str],
+    metadata: Mapping[str, str],
+) -> Answer:
+    """ConfirmSignUp's Session as the first factor of the user it was issued for, once."""
+    session = sessions.unseal(
+        ctx.secrets, sealed, sessions.AUTO_SIGN_IN_PURPOSE, client_id=client.id, now=ctx.clock()
+    )
+    subject = await find_subject(ctx, pool, client, name, parameters.get("SECRET_HASH"))
+    user = subject.user
+    if user is None or user.status is not UserStatus.CONFIRMED:
+        raise NotAuthorizedException(sessions.INVALID_SESSION)
+    sessions.check_user(session, pool_id=pool.id, username=user.username, user_sub=user.sub)
+    await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
+    async with ctx.store.begin() as conn:
+        await sessions.spend(conn, session, now=ctx.clock())
+    device = await device_auth.claimed_device(ctx, user, parameters.get("DEVICE_KEY"))
+    attempt = flow.Attempt(
+        pool=pool, client=client, user=user, completed=(flow.FIRST_FACTOR_CODE,),
+        client_metadata=metadata, device=device,
+    )  # fmt: skip
+    return await sign_in_steps.continue_sign_in(ctx, attempt)
 
 
 def is_first_factor_code(session: sessions.AuthSession) -> bool:
