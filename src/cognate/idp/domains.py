@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from cognate.context import Context
-from cognate.domain.client import PoolDomain, domain_config
+from cognate.domain.user_pool_domain import PoolDomain, domain_config
 from cognate.errors import InvalidParameterException
 from cognate.idp import shapes
 from cognate.idp.registry import idp

@@ -15,8 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cognate.domain.client import Client, PoolDomain, client_secret_purpose
+from cognate.domain.client import Client, client_secret_purpose
 from cognate.domain.pool import Pool
+from cognate.domain.user_pool_domain import PoolDomain
 from cognate.errors import InvalidParameterException
 from cognate.secretbox import SecretBox
 from cognate.store.dialects import is_unique_violation

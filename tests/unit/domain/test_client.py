@@ -12,10 +12,7 @@ from hypothesis import strategies as st
 
 from cognate.domain.client import (
     Client,
-    PoolDomain,
     client_config,
-    cloudfront_distribution,
-    domain_config,
     explicit_auth_flows,
     new_client_id,
     new_client_secret,
@@ -238,38 +235,3 @@ def test_client_config_rules() -> None:
         make_client(AllowedOAuthFlows=["implicit"])
     with pytest.raises(ScopeDoesNotExistException, match="Invalid scope requested: Cognito"):
         make_client(AllowedOAuthScopes=["Cognito"])
-
-
-def test_prefix_domain_config() -> None:
-    config = domain_config("myapp", {})
-    assert config == {
-        "CloudFrontDistribution": cloudfront_distribution("myapp"),
-        "ManagedLoginVersion": 1,
-    }
-    domain = PoolDomain(domain="myapp", pool_id="p", config=config, created_at=NOW)
-    assert not domain.is_custom
-    assert domain_config("myapp", {"ManagedLoginVersion": 2}, config)["ManagedLoginVersion"] == 2
-    with pytest.raises(InvalidParameterException, match="custom domain"):
-        domain_config("myapp", {"CustomDomainConfig": {"CertificateArn": "a"}}, config)
-    with pytest.raises(InvalidParameterException, match="ManagedLoginVersion"):
-        domain_config("myapp", {"ManagedLoginVersion": 0})
-    with pytest.raises(InvalidParameterException, match="reserved word: amazon"):
-        domain_config("my-amazon-login", {})
-
-
-def test_custom_domain_config() -> None:
-    config = domain_config("authexample", {"CustomDomainConfig": {"CertificateArn": "arn:1"}})
-    assert PoolDomain(domain="authexample", pool_id="p", config=config, created_at=NOW).is_custom
-    updated = domain_config(
-        "authexample", {"CustomDomainConfig": {"CertificateArn": "arn:2"}}, config
-    )
-    assert updated["CustomDomainConfig"] == {"CertificateArn": "arn:2"}
-    assert updated["CloudFrontDistribution"] == config["CloudFrontDistribution"]
-    # Reserved words apply to Cognito's prefix domains only.
-    domain_config("aws-example", {"CustomDomainConfig": {"CertificateArn": "arn:1"}})
-
-
-def test_cloudfront_distribution_is_stable() -> None:
-    name = cloudfront_distribution("a")
-    assert name == cloudfront_distribution("a") != cloudfront_distribution("b")
-    assert re.fullmatch(r"d[a-z0-9]{13}\.cloudfront\.net", name)
