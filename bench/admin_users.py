@@ -31,7 +31,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -637,6 +637,33 @@ async def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         return 1, {"database": args.database, "error": repr(exc), "server_log_tail": tail}
     finally:
         if server:
+            stop_server(server)
+        await release_workspace(args, data_dir, database_url)
+
+
+async def run_single_server(
+    args: argparse.Namespace,
+    header: dict[str, Any],
+    data_dir: Path,
+    measure_server: Callable[[Server], Awaitable[dict[str, Any]]],
+    start: Callable[[Path, str | None], Server] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Start one server (SQLite in `data_dir` or a fresh PostgreSQL database), measure it, and
+    clean up; the report is `header` plus what `measure_server` returns, or the error."""
+    database_url = None
+    server: Server | None = None
+    try:
+        if args.database == "postgresql":
+            database_url = await create_postgres_database(args.postgres_admin_url)
+        server = (start or start_server)(data_dir, database_url)
+        await asyncio.to_thread(wait_healthy, server)
+        report = await measure_server(server)
+        return 0, {**header, **report, "loadavg_at_end": read_loadavg()}
+    except Exception as exc:
+        tail = server.log_tail() if server else ""
+        return 1, {**header, "error": repr(exc), "server_log_tail": tail}
+    finally:
+        if server is not None:
             stop_server(server)
         await release_workspace(args, data_dir, database_url)
 

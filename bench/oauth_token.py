@@ -32,14 +32,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from admin_users import (
     Server,
-    create_postgres_database,
     idp_client,
     read_loadavg,
-    release_workspace,
     report_and_exit,
-    start_server,
-    stop_server,
-    wait_healthy,
+    run_single_server,
 )
 from load import Measurement, host_of, run_wrk
 
@@ -297,8 +293,6 @@ async def measure(args: argparse.Namespace, server: Server) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     data_dir = Path(tempfile.mkdtemp(prefix="cognate-bench-"))
-    database_url = None
-    server: Server | None = None
     header: dict[str, Any] = {
         "database": args.database,
         "concurrency": args.concurrency,
@@ -307,20 +301,7 @@ async def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         "cpu_count": os.cpu_count(),
         "loadavg_at_start": read_loadavg(),
     }
-    try:
-        if args.database == "postgresql":
-            database_url = await create_postgres_database(args.postgres_admin_url)
-        server = start_server(data_dir, database_url)
-        await asyncio.to_thread(wait_healthy, server)
-        report = await measure(args, server)
-        return 0, {**header, **report, "loadavg_at_end": read_loadavg()}
-    except Exception as exc:
-        tail = server.log_tail() if server else ""
-        return 1, {**header, "error": repr(exc), "server_log_tail": tail}
-    finally:
-        if server is not None:
-            stop_server(server)
-        await release_workspace(args, data_dir, database_url)
+    return await run_single_server(args, header, data_dir, lambda server: measure(args, server))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -28,16 +28,13 @@ from typing import Any
 
 from admin_users import (
     Server,
-    create_postgres_database,
     free_port,
     idp_client,
     read_cpu_seconds,
     read_loadavg,
-    release_workspace,
     report_and_exit,
+    run_single_server,
     sign,
-    stop_server,
-    wait_healthy,
 )
 from load import Connection, FlowError, Measurement, json_request, raw_request, run_wrk
 from sign_in import AUTH_FLOWS, PASSWORD, _each
@@ -245,8 +242,6 @@ async def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     functions = data_dir / "functions"
     functions.mkdir()
     (functions / "noop.py").write_text(NOOP)
-    database_url = None
-    server: Server | None = None
     header: dict[str, Any] = {
         "database": args.database,
         "users_per_pool": args.users,
@@ -256,20 +251,13 @@ async def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         "cpu_count": os.cpu_count(),
         "loadavg_at_start": read_loadavg(),
     }
-    try:
-        if args.database == "postgresql":
-            database_url = await create_postgres_database(args.postgres_admin_url)
-        server = start_with_functions(data_dir, database_url, functions)
-        await asyncio.to_thread(wait_healthy, server)
-        report = await measure(args, server)
-        return 0, {**header, **report, "loadavg_at_end": read_loadavg()}
-    except Exception as exc:
-        tail = server.log_tail() if server else ""
-        return 1, {**header, "error": repr(exc), "server_log_tail": tail}
-    finally:
-        if server is not None:
-            stop_server(server)
-        await release_workspace(args, data_dir, database_url)
+    return await run_single_server(
+        args,
+        header,
+        data_dir,
+        lambda server: measure(args, server),
+        start=lambda path, url: start_with_functions(path, url, functions),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
