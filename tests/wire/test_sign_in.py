@@ -540,3 +540,18 @@ def test_fifty_parallel_wrong_passwords_are_counted_exactly(server, idp_client, 
     # after a lockout second expired) were checked at all.
     assert stored_failures(server, pool_id) == checked
     assert checked >= 5 and refused >= 1
+
+
+def test_many_parallel_sign_ins_with_the_right_password_all_succeed(server, idp_client, pool_id):
+    """Attempts in flight are not failures: twenty concurrent correct sign-ins of one user
+    (a CI fleet sharing a test account) are never answered "Password attempts exceeded"."""
+    client_id = new_client(idp_client, pool_id)["ClientId"]
+    new_user(idp_client, pool_id)
+
+    def attempt(_index: int) -> str:
+        own = make_client(server.url)
+        return password_auth(own, client_id, "alice", PASSWORD)["AuthenticationResult"]["TokenType"]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        assert list(pool.map(attempt, range(20))) == ["Bearer"] * 20
+    assert stored_failures(server, pool_id) == 0

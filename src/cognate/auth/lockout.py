@@ -7,10 +7,12 @@ NotAuthorizedException "Password attempts exceeded" and do not lengthen later lo
 successful sign-in, or 15 minutes without an attempt, starts the count again
 (security-test-plan.md B15-B17).
 
-Every attempt is counted *before* its password is checked (store/sign_in.py claims it
-atomically): so however many requests race, at most five verifications happen before the lock
-engages (security-test-plan.md B20), and a correct password clears the count afterwards. The
-rules here are pure; the counter itself lives in the store.
+Every attempt is claimed *before* its password is checked (store/sign_in.py, atomically), and
+no more attempts are in flight at once than could still fail before the lock: so however many
+requests race, at most five verifications happen before the lock engages (security-test-plan.md
+B20). Attempts beyond that wait for the ones in flight instead of being refused, so many
+concurrent sign-ins with the right password all succeed. The rules here are pure; the counter
+itself lives in the store.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ LONGEST_LOCKOUT: Final = timedelta(minutes=15)
 QUIET_RESET: Final = timedelta(minutes=15)
 """A counter untouched this long starts again from zero. It is never shorter than the longest
 lockout, so forgetting a row can never end a lockout early: rows this old may be pruned."""
+
+ABANDONED_AFTER: Final = timedelta(seconds=30)
+"""An attempt still in flight this long died with its process (a check takes milliseconds)."""
+
+BUSY_WAIT: Final = timedelta(seconds=3)
+"""How long an attempt waits for those in flight before it is answered as locked out."""
 
 LOCKED_MESSAGE: Final = "Password attempts exceeded"
 """Cognito's message while an account is locked."""

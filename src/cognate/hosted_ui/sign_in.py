@@ -13,13 +13,14 @@ from datetime import datetime
 
 import anyio
 
-from cognate.auth import flow, lockout
+from cognate.auth import flow
 from cognate.context import Context
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
 from cognate.errors import NotAuthorizedException
 from cognate.idp import auth_triggers
+from cognate.idp.sign_in_subjects import lockout_attempt
 from cognate.idp.user_lookup import find_user
 from cognate.store import sign_in as sign_in_store
 
@@ -39,22 +40,12 @@ async def check_password(
     issued); Cognito's errors otherwise (incorrect, locked out, disabled, unconfirmed…)."""
     subject = await _subject(ctx, pool, name)
     await auth_triggers.pre_authentication(ctx, pool, client, subject, name, {})
-    async with ctx.store.begin() as conn:
-        count = await sign_in_store.claim_attempt(
-            conn,
-            pool_id=pool.id,
-            subject=subject.lockout_key,
-            now=ctx.clock(),
-            quiet_reset=lockout.QUIET_RESET,
-            lockout_after=lockout.lockout_after,
+    async with lockout_attempt(ctx, pool, subject):
+        is_correct = await anyio.to_thread.run_sync(
+            flow.password_matches, ctx.secrets, pool.id, subject, password
         )
-    if count is None:
-        raise lockout.locked_out()
-    is_correct = await anyio.to_thread.run_sync(
-        flow.password_matches, ctx.secrets, pool.id, subject, password
-    )
-    if not is_correct or subject.user is None:
-        raise NotAuthorizedException(flow.INCORRECT)
+        if not is_correct or subject.user is None:
+            raise NotAuthorizedException(flow.INCORRECT)
     async with ctx.store.begin() as conn:
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
     now: datetime = ctx.clock()

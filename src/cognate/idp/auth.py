@@ -16,6 +16,7 @@ idp/user_auth.py, and the steps every flow ends with idp/sign_in_steps.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, cast
 
 import anyio
@@ -48,8 +49,8 @@ from cognate.idp.credentials import new_credential
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
 from cognate.idp.sign_in_subjects import (
-    claim_attempt,
     find_subject,
+    lockout_attempt,
     open_session,
     session_subject,
 )
@@ -198,15 +199,18 @@ async def _answer_password_verifier(
     )
     # Before the SECRET_BLOCK is spent: a client told of an unknown device retries with it.
     device = await device_auth.claimed_device(ctx, subject.user, responses.get("DEVICE_KEY"))
-    async with ctx.store.begin() as conn:
-        await sessions.spend(conn, session, now=ctx.clock())
-        await claim_attempt(ctx, conn, pool, subject)
-    is_correct = await anyio.to_thread.run_sync(
-        flow.password_claim_is_valid, ctx.secrets, pool.id, subject, session, responses, ctx.clock()
-    )
+    now = ctx.clock()
+    spend_session = partial(sessions.spend, session=session, now=now)
+    async with lockout_attempt(ctx, pool, subject, also=spend_session):
+        is_correct = await anyio.to_thread.run_sync(
+            flow.password_claim_is_valid,
+            ctx.secrets, pool.id, subject, session, responses, ctx.clock(),
+        )  # fmt: skip
+        if not is_correct:
+            raise NotAuthorizedException(flow.INCORRECT)
     metadata: Mapping[str, str] = req.get("ClientMetadata") or {}
     return await sign_in_steps.after_proof(
-        ctx, pool, client, subject, is_correct, metadata=metadata, device=device
+        ctx, pool, client, subject, metadata=metadata, device=device
     )
 
 
@@ -274,9 +278,8 @@ async def _answer_mfa(
     if session.challenge in mfa_challenges.CHOICES:
         completed = await mfa_challenges.settle_choice(ctx, pool, subject.user, session, responses)
     else:
-        async with ctx.store.begin() as conn:
-            await claim_attempt(ctx, conn, pool, subject)
-        await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
+        async with lockout_attempt(ctx, pool, subject):
+            await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
         completed = (*session.completed, session.challenge)
     async with ctx.store.begin() as conn:
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
@@ -306,13 +309,12 @@ async def change_password(
     proposed = req["ProposedPassword"]
     password_policy.check_password(pool.password_policy, proposed)
     subject = Subject(user=user, user_id_for_srp=user.username, lockout_key=str(user.id))
-    async with ctx.store.begin() as conn:
-        await claim_attempt(ctx, conn, pool, subject)
-    is_correct = await anyio.to_thread.run_sync(
-        flow.password_matches, ctx.secrets, pool.id, subject, previous
-    )
-    if not is_correct:
-        raise NotAuthorizedException(flow.INCORRECT)
+    async with lockout_attempt(ctx, pool, subject):
+        is_correct = await anyio.to_thread.run_sync(
+            flow.password_matches, ctx.secrets, pool.id, subject, previous
+        )
+        if not is_correct:
+            raise NotAuthorizedException(flow.INCORRECT)
     async with ctx.store.begin() as conn:
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
     credential = await new_credential(ctx, pool, user, proposed)

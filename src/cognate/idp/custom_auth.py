@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import anyio
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.auth import custom_auth, flow, sessions
 from cognate.auth.custom_auth import ChallengeResult, CustomState
@@ -39,7 +40,7 @@ from cognate.errors import (
     NotAuthorizedException,
 )
 from cognate.idp import auth_triggers
-from cognate.idp.sign_in_subjects import claim_attempt, find_subject, session_subject
+from cognate.idp.sign_in_subjects import find_subject, lockout_attempt, session_subject
 from cognate.store import sign_in as sign_in_store
 from cognate.triggers import events
 
@@ -264,13 +265,17 @@ async def answer_password_verifier(
     subject = await session_subject(
         ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
     )
-    async with ctx.store.begin() as conn:
-        await sessions.spend(conn, session, now=ctx.clock())
-        await custom_auth.spend(conn, state, now=ctx.clock())
-        await claim_attempt(ctx, conn, pool, subject)
-    is_correct = await anyio.to_thread.run_sync(
-        flow.password_claim_is_valid, ctx.secrets, pool.id, subject, session, responses, ctx.clock()
-    )
+    now = ctx.clock()
+
+    async def spend_both(conn: AsyncConnection) -> None:
+        await sessions.spend(conn, session, now=now)
+        await custom_auth.spend(conn, state, now=now)
+
+    async with lockout_attempt(ctx, pool, subject, also=spend_both) as claimed:
+        is_correct = await anyio.to_thread.run_sync(
+            flow.password_claim_is_valid, ctx.secrets, pool.id, subject, session, responses, now
+        )
+        claimed.failed = not is_correct
     if is_correct:
         async with ctx.store.begin() as conn:
             await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)

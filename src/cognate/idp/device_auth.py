@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import anyio
@@ -29,7 +30,7 @@ from cognate.errors import (
     NotAuthorizedException,
     ResourceNotFoundException,
 )
-from cognate.idp.sign_in_subjects import claim_attempt, open_session, session_subject
+from cognate.idp.sign_in_subjects import lockout_attempt, open_session, session_subject
 from cognate.idp.user_lookup import find_user
 from cognate.store import devices as device_store
 from cognate.store import sign_in as sign_in_store
@@ -108,17 +109,17 @@ async def answer_device_password_verifier(
     )
     device = await _remembered(ctx, subject.user, device_key)
     _salt, verifier = _open(ctx, device)
-    async with ctx.store.begin() as conn:
-        await sessions.spend(conn, session, now=ctx.clock())
-        await claim_attempt(ctx, conn, pool, subject)
-    is_valid = await anyio.to_thread.run_sync(
-        lambda: device_srp.claim_is_valid(
-            verifier=verifier, group_key=device.group_key, device_key=device.key,
-            session=session, responses=responses, now=ctx.clock(),
-        )
-    )  # fmt: skip
-    if not is_valid:
-        raise NotAuthorizedException(flow.INCORRECT)
+    now = ctx.clock()
+    spend_session = partial(sessions.spend, session=session, now=now)
+    async with lockout_attempt(ctx, pool, subject, also=spend_session):
+        is_valid = await anyio.to_thread.run_sync(
+            lambda: device_srp.claim_is_valid(
+                verifier=verifier, group_key=device.group_key, device_key=device.key,
+                session=session, responses=responses, now=ctx.clock(),
+            )
+        )  # fmt: skip
+        if not is_valid:
+            raise NotAuthorizedException(flow.INCORRECT)
     async with ctx.store.begin() as conn:
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
         current = await find_user(conn, pool, session.username)

@@ -22,7 +22,7 @@ from cognate.domain.device import Device
 from cognate.domain.pool import Pool
 from cognate.errors import NotAuthorizedException
 from cognate.idp import auth_triggers, device_auth, mfa_challenges, user_migration
-from cognate.idp.sign_in_subjects import claim_attempt, find_named_user
+from cognate.idp.sign_in_subjects import find_named_user, lockout_attempt
 from cognate.store import sign_in as sign_in_store
 
 Answer = dict[str, Any]
@@ -48,7 +48,7 @@ async def password_sign_in(
     subject = flow.subject_of(ctx.secrets, pool, client, user, name)
     await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
     if is_migrated:
-        return await after_proof(ctx, pool, client, subject, True, metadata=metadata)
+        return await after_proof(ctx, pool, client, subject, metadata=metadata)
     device = await device_auth.claimed_device(ctx, user, parameters.get("DEVICE_KEY"))
     return await prove_password(ctx, pool, client, subject, password, metadata, device)
 
@@ -63,15 +63,15 @@ async def prove_password(
     device: Device | None,
 ) -> Answer:
     """Claim the attempt against the lockout counter, check `password` (decoys do the same
-    work), then answer as `after_proof` does. PreAuthentication has already run."""
-    async with ctx.store.begin() as conn:
-        await claim_attempt(ctx, conn, pool, subject)
-    is_correct = await anyio.to_thread.run_sync(
-        flow.password_matches, ctx.secrets, pool.id, subject, password
-    )
-    return await after_proof(
-        ctx, pool, client, subject, is_correct, metadata=metadata, device=device
-    )
+    work, and are never right), then answer as `after_proof` does. PreAuthentication has
+    already run."""
+    async with lockout_attempt(ctx, pool, subject):
+        is_correct = await anyio.to_thread.run_sync(
+            flow.password_matches, ctx.secrets, pool.id, subject, password
+        )
+        if not is_correct:
+            raise NotAuthorizedException(flow.INCORRECT)
+    return await after_proof(ctx, pool, client, subject, metadata=metadata, device=device)
 
 
 async def after_proof(
@@ -79,14 +79,13 @@ async def after_proof(
     pool: Pool,
     client: Client,
     subject: Subject,
-    is_correct: bool,
     *,
     metadata: Mapping[str, str],
     completed: tuple[str, ...] = (),
     device: Device | None = None,
 ) -> Answer:
-    """Answer a checked password: Cognito's error, or the next challenge, or tokens."""
-    if not is_correct or subject.user is None:
+    """Answer a proven password: Cognito's error, or the next challenge, or tokens."""
+    if subject.user is None:
         raise NotAuthorizedException(flow.INCORRECT)
     attempt = flow.Attempt(
         pool=pool, client=client, user=subject.user, completed=completed,

@@ -8,6 +8,11 @@ both flows apply the same rules (security-test-plan.md A: no user enumeration, B
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.auth import flow, lockout, sessions
@@ -21,6 +26,7 @@ from cognate.errors import NotAuthorizedException
 from cognate.idp.user_lookup import find_user
 from cognate.store import sign_in as sign_in_store
 from cognate.store.clients import client_secret_values
+from cognate.store.sign_in import Claim
 
 
 async def find_named_user(
@@ -61,18 +67,67 @@ async def check_secret_hash_for(
     check_secret_hash(secrets, client_id=client.id, username=names[-1], given=given)
 
 
-async def claim_attempt(ctx: Context, conn: AsyncConnection, pool: Pool, subject: Subject) -> None:
-    """Count this attempt against the subject's lockout counter, or refuse it while locked."""
-    count = await sign_in_store.claim_attempt(
-        conn,
-        pool_id=pool.id,
-        subject=subject.lockout_key,
-        now=ctx.clock(),
-        quiet_reset=lockout.QUIET_RESET,
-        lockout_after=lockout.lockout_after,
-    )
-    if count is None:
-        raise lockout.locked_out()
+@dataclass
+class Claimed:
+    """An attempt claimed against the lockout counter (`lockout_attempt`). Set `failed` when
+    the proof was wrong but the step answers without raising (CUSTOM_AUTH hands it on)."""
+
+    failed: bool = False
+
+
+AlsoInClaim = Callable[[AsyncConnection], Awaitable[object]]
+
+
+@asynccontextmanager
+async def lockout_attempt(
+    ctx: Context, pool: Pool, subject: Subject, also: AlsoInClaim | None = None
+) -> AsyncIterator[Claimed]:
+    """Claim an attempt against the subject's lockout counter, or refuse it while locked.
+
+    `also` runs in the claim's transaction (spending a Session: a refused claim spends
+    nothing). While too many attempts are in flight to tell, the claim waits for them. A block
+    that raises, or marks the claim `failed`, counts a failure; one that ends normally counts
+    nothing, and the sign-in clears the counter once it succeeds (store/sign_in.py).
+    """
+    deadline = ctx.clock() + lockout.BUSY_WAIT
+    pause = 0.005
+    while True:
+        async with ctx.store.begin() as conn:
+            claim = await sign_in_store.claim_attempt(
+                conn,
+                pool_id=pool.id,
+                subject=subject.lockout_key,
+                now=ctx.clock(),
+                threshold=lockout.THRESHOLD,
+                quiet_reset=lockout.QUIET_RESET,
+                abandoned_after=lockout.ABANDONED_AFTER,
+            )
+            if claim is Claim.CLAIMED and also is not None:
+                await also(conn)
+        if claim is Claim.CLAIMED:
+            break
+        if claim is Claim.LOCKED or ctx.clock() >= deadline:
+            raise lockout.locked_out()
+        await anyio.sleep(pause)
+        pause = min(pause * 2, 0.05)
+    claimed = Claimed()
+    try:
+        yield claimed
+    except BaseException:
+        claimed.failed = True
+        raise
+    finally:
+        if claimed.failed:
+            # Counted even if the request is cancelled meanwhile.
+            with anyio.CancelScope(shield=True):
+                async with ctx.store.begin() as conn:
+                    await sign_in_store.record_failure(
+                        conn,
+                        pool_id=pool.id,
+                        subject=subject.lockout_key,
+                        now=ctx.clock(),
+                        lockout_after=lockout.lockout_after,
+                    )
 
 
 def open_session(

@@ -41,7 +41,7 @@ from cognate.errors import CodeMismatchException, NotAuthorizedException
 from cognate.idp import auth_triggers, device_auth, mfa_challenges, shapes, sign_in_steps
 from cognate.idp.notify import delivery_details
 from cognate.idp.registry import idp
-from cognate.idp.sign_in_subjects import claim_attempt, find_subject, session_subject
+from cognate.idp.sign_in_subjects import find_subject, lockout_attempt, session_subject
 from cognate.idp.user_lookup import find_user
 from cognate.store import sign_in as sign_in_store
 from cognate.tokens.issue import authenticate_access_token, require_scope
@@ -198,11 +198,10 @@ async def answer_code(
     subject = await session_subject(
         ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
     )
-    async with ctx.store.begin() as conn:
-        await claim_attempt(ctx, conn, pool, subject)
-    if subject.user is None:
-        raise CodeMismatchException(mfa_challenges.MISMATCH)
-    await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
+    async with lockout_attempt(ctx, pool, subject):
+        if subject.user is None:
+            raise CodeMismatchException(mfa_challenges.MISMATCH)
+        await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
     async with ctx.store.begin() as conn:
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
         current = await find_user(conn, pool, subject.user.username)

@@ -3,9 +3,10 @@
 Both guarantees come from the database, never from process memory (DESIGN §0), so any number
 of servers sharing one database agree:
 
-* a failure counter changes only through single conditional statements (one INSERT .. ON
-  CONFLICT DO UPDATE `failures = failures + 1` .. WHERE not locked), never read-modify-write, so
-  concurrent attempts are each counted exactly once;
+* a failure counter changes only through single conditional statements (INSERT .. ON CONFLICT
+  DO UPDATE .. WHERE not locked), never read-modify-write, so concurrent attempts are each
+  counted exactly once: an attempt is first claimed as in flight (`in_flight + 1`), then turned
+  into a failure (`failures + 1`) or cleared with the whole counter when it succeeds;
 * a Session or SECRET_BLOCK is spent by inserting its id into `spent_sessions` (ON CONFLICT DO
   NOTHING), whose primary key lets exactly one of any number of concurrent consumers succeed.
 
@@ -21,6 +22,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,41 +35,85 @@ from cognate.store.tables import sign_in_failures, spent_sessions
 _failures = sign_in_failures.c
 
 
+class Claim(Enum):
+    """What `claim_attempt` made of an attempt."""
+
+    CLAIMED = "claimed"
+    """Counted as in flight: check the password, then `record_failure` or `clear_failures`."""
+    LOCKED = "locked"
+    """The subject is locked out: refuse the attempt."""
+    BUSY = "busy"
+    """Not locked, but enough attempts are in flight that a verdict of theirs could lock it:
+    try again once they end (never answered as a lockout a correct password did not earn)."""
+
+
 def _claim_statement(dialect: Any) -> Any:
-    """INSERT a counter at 1, or count one more failure on the existing one unless it is locked.
+    """INSERT a counter with one attempt in flight, or add one to an existing counter unless it
+    is locked or already has its share of attempts in flight.
 
     One statement (INSERT .. ON CONFLICT DO UPDATE .. WHERE .. RETURNING), so concurrent
-    attempts are each counted exactly once, with no read before the write. A locked counter
-    matches the conflict but not the WHERE: nothing changes and no row comes back.
+    attempts are each counted exactly once, with no read before the write. A refused claim
+    matches the conflict but not the WHERE: nothing changes and no row comes back. At most
+    `threshold - failures` attempts (and always at least one) are in flight at a time, so
+    however many race, no more are checked than could be wrong before the lock engages.
     """
     now = sa.bindparam("now", type_=_failures.updated_at.type)
     statement = dialect.insert(sign_in_failures).values(
         pool_id=sa.bindparam("pool_id"),
         subject=sa.bindparam("subject"),
-        failures=1,
+        failures=0,
+        in_flight=1,
         locked_until=None,
         updated_at=now,
     )
     is_stale = _failures.updated_at <= sa.bindparam("stale_before", type_=_failures.updated_at.type)
+    is_abandoned = _failures.updated_at <= sa.bindparam(
+        "abandoned_before", type_=_failures.updated_at.type
+    )
+    failures = sa.case((is_stale, 0), else_=_failures.failures)
+    in_flight = sa.case((is_abandoned, 0), else_=_failures.in_flight)
+    threshold = sa.bindparam("threshold", type_=sa.Integer)
+    return statement.on_conflict_do_update(
+        index_elements=[_failures.pool_id, _failures.subject],
+        set_={"failures": failures, "in_flight": in_flight + 1, "updated_at": now},
+        where=sa.and_(
+            sa.or_(_failures.locked_until.is_(None), _failures.locked_until <= now),
+            sa.or_(in_flight == 0, in_flight + failures < threshold),
+        ),
+    ).returning(_failures.failures)
+
+
+def _failure_statement(dialect: Any) -> Any:
+    """Turn one attempt in flight into a failure (the counter may have been cleared meanwhile
+    by a concurrent success: then it starts again at one)."""
+    now = sa.bindparam("now", type_=_failures.updated_at.type)
+    statement = dialect.insert(sign_in_failures).values(
+        pool_id=sa.bindparam("pool_id"),
+        subject=sa.bindparam("subject"),
+        failures=1,
+        in_flight=0,
+        locked_until=None,
+        updated_at=now,
+    )
     return statement.on_conflict_do_update(
         index_elements=[_failures.pool_id, _failures.subject],
         set_={
-            "failures": sa.case((is_stale, 1), else_=_failures.failures + 1),
-            "locked_until": None,
+            "failures": _failures.failures + 1,
+            "in_flight": sa.case((_failures.in_flight > 0, _failures.in_flight - 1), else_=0),
             "updated_at": now,
         },
-        where=sa.or_(_failures.locked_until.is_(None), _failures.locked_until <= now),
     ).returning(_failures.failures)
 
 
 # Built once: building a statement costs more than running it (like pools._GET_POOL).
 _CLAIM = {"sqlite": _claim_statement(sqlite), "postgresql": _claim_statement(postgresql)}
-_LOCK = (
-    sign_in_failures.update()
-    .where(_failures.pool_id == sa.bindparam("key_pool_id"))
-    .where(_failures.subject == sa.bindparam("key_subject"))
-    .values(locked_until=sa.bindparam("locked_until"))
+_FAIL = {"sqlite": _failure_statement(sqlite), "postgresql": _failure_statement(postgresql)}
+_KEY = sa.and_(
+    _failures.pool_id == sa.bindparam("key_pool_id"),
+    _failures.subject == sa.bindparam("key_subject"),
 )
+_LOCK = sign_in_failures.update().where(_KEY).values(locked_until=sa.bindparam("locked_until"))
+_LOCKED_UNTIL = sa.select(_failures.locked_until).where(_KEY)
 _PRUNE = sign_in_failures.delete().where(_failures.updated_at <= sa.bindparam("stale_before"))
 _CLEAR = sign_in_failures.delete().where(
     _failures.pool_id == sa.bindparam("pool_id"), _failures.subject == sa.bindparam("subject")
@@ -80,26 +126,49 @@ async def claim_attempt(
     pool_id: str,
     subject: str,
     now: datetime,
+    threshold: int,
     quiet_reset: timedelta,
-    lockout_after: Callable[[int], timedelta],
-) -> int | None:
-    """Count one sign-in attempt as a failure, unless the subject is locked out.
+    abandoned_after: timedelta,
+) -> Claim:
+    """Count one sign-in attempt as in flight, unless the subject is locked out or busy.
 
-    Returns the new number of consecutive failures, or None (and changes nothing) while
-    `locked_until` is in the future. A counter untouched for `quiet_reset` restarts at 1.
-    When the new count calls for a lockout (`lockout_after(count)` > 0) it starts now. The
-    caller clears the counter with `clear_failures` once the password proves correct.
+    A counter untouched for `quiet_reset` starts again from zero failures; attempts still in
+    flight after `abandoned_after` are taken to have died with their process. Every CLAIMED
+    attempt must end in `record_failure` or `clear_failures`.
     """
     stale_before = now - quiet_reset
-    parameters = {"pool_id": pool_id, "subject": subject, "now": now, "stale_before": stale_before}
+    parameters = {
+        "pool_id": pool_id,
+        "subject": subject,
+        "now": now,
+        "stale_before": stale_before,
+        "abandoned_before": now - abandoned_after,
+        "threshold": threshold,
+    }
     row = (await conn.execute(_CLAIM[conn.dialect.name], parameters)).first()
-    if row is None:
-        return None
-    count = int(row.failures)
-    if count == 1:
-        # A counter (re)started: when the table can grow, drop the ones that no longer mean
-        # anything. The one just written has updated_at == now, so it stays.
-        await conn.execute(_PRUNE, {"stale_before": stale_before})
+    if row is not None:
+        if int(row.failures) == 0:
+            # A counter (re)started: when the table can grow, drop the ones that no longer
+            # mean anything. The one just written has updated_at == now, so it stays.
+            await conn.execute(_PRUNE, {"stale_before": stale_before})
+        return Claim.CLAIMED
+    key = {"key_pool_id": pool_id, "key_subject": subject}
+    locked_until = (await conn.execute(_LOCKED_UNTIL, key)).scalar()
+    return Claim.LOCKED if locked_until is not None and locked_until > now else Claim.BUSY
+
+
+async def record_failure(
+    conn: AsyncConnection,
+    *,
+    pool_id: str,
+    subject: str,
+    now: datetime,
+    lockout_after: Callable[[int], timedelta],
+) -> int:
+    """A claimed attempt failed: count it, and lock the subject if the new count calls for it
+    (`lockout_after(count)` > 0, starting now). Returns the new count."""
+    parameters = {"pool_id": pool_id, "subject": subject, "now": now}
+    count = int((await conn.execute(_FAIL[conn.dialect.name], parameters)).scalar_one())
     lockout = lockout_after(count)
     if lockout > timedelta(0):
         await conn.execute(

@@ -213,6 +213,8 @@ sign_in_failures = sa.Table(
     # The user's id as text for known users, a keyed hash of the lookup name for unknown ones.
     sa.Column("subject", sa.String(64), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
+    # Attempts claimed whose verdict is not in yet (store/sign_in.py).
+    sa.Column("in_flight", sa.Integer, nullable=False, server_default="0"),
     sa.Column("locked_until", Timestamp, nullable=True),
     sa.Column("updated_at", Timestamp, nullable=False, index=True),
 )
