@@ -550,7 +550,8 @@ def test_many_parallel_sign_ins_with_the_right_password_all_succeed(server, idp_
 
     def attempt(_index: int) -> str:
         own = make_client(server.url)
-        return password_auth(own, client_id, "alice", PASSWORD)["AuthenticationResult"]["TokenType"]
+        result = password_auth(own, client_id, "alice", PASSWORD)["AuthenticationResult"]
+        return str(result["TokenType"])
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         assert list(pool.map(attempt, range(20))) == ["Bearer"] * 20

@@ -48,9 +48,11 @@ class Timestamp(sa.types.TypeDecorator[datetime]):
 class _InlineSqliteConnection(aiosqlite.Connection):
     """An aiosqlite connection whose calls run on the event loop's thread, not a worker's.
 
-    Only for read connections: under WAL an indexed read never waits for a lock and takes
-    microseconds, less than the two thread hand-offs aiosqlite spends on every call. Writers keep
-    the worker thread, since BEGIN IMMEDIATE may wait for another writer.
+    An indexed statement takes microseconds, less than the two thread hand-offs aiosqlite
+    spends on every call (and SQLAlchemy makes several calls per statement). Nothing may wait
+    here for a lock: under WAL readers never do, and writers' connections have no busy timeout,
+    so BEGIN IMMEDIATE fails at once when another process writes and Store.begin retries it
+    with async sleeps.
     """
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -59,32 +61,47 @@ class _InlineSqliteConnection(aiosqlite.Connection):
         return fn(*args, **kwargs)
 
 
-def create_read_engine(url: str, engine: AsyncEngine) -> AsyncEngine:
-    """The engine for read-only work: on SQLite one running reads inline, else `engine` itself."""
-    if not url.startswith("sqlite"):
-        return engine
+def _inline_sqlite_engine(url: str, *, busy_timeout: float) -> AsyncEngine:
+    """An engine over `url`'s SQLite file whose statements run on the event loop's thread."""
     path = sa.make_url(url).database or ":memory:"
 
     def connect() -> sqlite3.Connection:
         # Made in aiosqlite's thread, used on the loop's: hence check_same_thread=False.
-        return sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+        return sqlite3.connect(
+            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
 
     async def creator() -> aiosqlite.Connection:
         return await _InlineSqliteConnection(connect, 64)
 
-    read_engine = create_async_engine(
+    engine = create_async_engine(
         "sqlite+aiosqlite://",
         async_creator=creator,
         # The URL names no file (the creator opens it), which would default to one static
-        # connection; a queue pool gives each concurrent reader its own.
+        # connection; a queue pool gives each concurrent user its own. Connections are kept
+        # (no churn of PRAGMAs under load); every transaction is ended by Store's context
+        # managers, so nothing needs resetting on return.
         poolclass=AsyncAdaptedQueuePool,
         pool_size=20,
         max_overflow=20,
         pool_reset_on_return=None,
         **_JSON_CODEC,
     )
-    sa.event.listen(read_engine.sync_engine, "connect", _sqlite_pragmas)
-    return read_engine
+    sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_read_engine(url: str, engine: AsyncEngine) -> AsyncEngine:
+    """The engine for read-only work: on SQLite a second pool of inline connections, whose
+    reads run in autocommit, else `engine` itself."""
+    if not url.startswith("sqlite"):
+        return engine
+    return _inline_sqlite_engine(url, busy_timeout=5)
+
+
+def is_locked(error: sa.exc.OperationalError) -> bool:
+    """Whether SQLite refused a statement because another connection holds the lock."""
+    return "database is locked" in str(error.orig)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -99,20 +116,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """The async engine for `url`, tuned per database (WAL and foreign keys on SQLite)."""
+    """The async engine for `url`, tuned per database (WAL, foreign keys and inline
+    statements on SQLite)."""
     if url.startswith("sqlite"):
-        # Connections are kept (no churn of threads and PRAGMAs under load); every transaction
-        # is ended by Store's context managers, so nothing needs resetting on return.
-        engine = create_async_engine(
-            url,
-            connect_args={"timeout": 30},
-            pool_size=20,
-            max_overflow=20,
-            pool_reset_on_return=None,
-            **_JSON_CODEC,
-        )
-
-        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = _inline_sqlite_engine(url, busy_timeout=0)
 
         @sa.event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection: Any) -> None:

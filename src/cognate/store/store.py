@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from cognate.store.dialects import WRITE_OPTION, create_engine, create_read_engine
+from cognate.store.dialects import WRITE_OPTION, create_engine, create_read_engine, is_locked
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+T = TypeVar("T")
+
+WRITER_PATIENCE = 30.0
+"""Seconds a write transaction waits for another process's write lock before failing."""
 
 
 class Store:
@@ -55,10 +61,15 @@ class Store:
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
 
-        async with self.engine.connect() as connection:
-            connection = await connection.execution_options(**{WRITE_OPTION: True})
-            await connection.run_sync(upgrade)
-            await connection.commit()
+        async def attempt() -> None:
+            async with self.engine.connect() as connection:
+                connection = await connection.execution_options(**{WRITE_OPTION: True})
+                await connection.run_sync(upgrade)
+                await connection.commit()
+
+        # Another process migrating holds SQLite's write lock: try again once it is done (it
+        # commits everything or nothing, and then there is nothing left to apply).
+        await self._retry_while_locked(attempt)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
@@ -68,8 +79,36 @@ class Store:
         """
         async with self._writer_turn(), self.engine.connect() as connection:
             connection = await connection.execution_options(**{WRITE_OPTION: True})
-            async with connection.begin():
+            transaction = await self._begin_writing(connection)
+            try:
                 yield connection
+            except BaseException:
+                await transaction.rollback()
+                raise
+            await transaction.commit()
+
+    async def _begin_writing(self, connection: AsyncConnection) -> AsyncTransaction:
+        """BEGIN, waiting (asleep, never blocking the loop) while another process writes.
+
+        SQLite's write connections run inline with no busy timeout (store/dialects.py): a
+        BEGIN IMMEDIATE that finds another process's write lock fails at once and is retried
+        here, for up to WRITER_PATIENCE like a busy timeout would.
+        """
+        return await self._retry_while_locked(connection.begin)
+
+    @staticmethod
+    async def _retry_while_locked(action: Callable[[], Awaitable[T]]) -> T:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WRITER_PATIENCE
+        pause = 0.001
+        while True:
+            try:
+                return await action()
+            except OperationalError as error:
+                if not is_locked(error) or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:
