@@ -4,8 +4,8 @@ GetUserAuthFactors lists.
 Sources: cognito-surface.md §2b (USER_AUTH row, SELECT_CHALLENGE), the developer guide
 "Authentication flows: choice-based sign-in" and the SignInPolicyType / GetUserAuthFactors API
 references. The pool's Policies.SignInPolicy.AllowedFirstAuthFactors (default ["PASSWORD"])
-names the factors; PASSWORD there also allows PASSWORD_SRP. WEB_AUTHN (passkeys) is not built,
-so it is never offered. Pure and sync.
+names the factors; PASSWORD there also allows PASSWORD_SRP. WEB_AUTHN is offered to a user who
+has a passkey for the pool (the caller knows: idp/passkey_sign_in.py). Pure and sync.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class FirstFactor(enum.StrEnum):
     PASSWORD_SRP = "PASSWORD_SRP"  # noqa: S105
     EMAIL_OTP = "EMAIL_OTP"
     SMS_OTP = "SMS_OTP"
+    WEB_AUTHN = "WEB_AUTHN"
 
 
 ORDER: Final = (
@@ -33,6 +34,7 @@ ORDER: Final = (
     FirstFactor.PASSWORD_SRP,
     FirstFactor.EMAIL_OTP,
     FirstFactor.SMS_OTP,
+    FirstFactor.WEB_AUTHN,
 )
 """The order AvailableChallenges lists factors in."""
 
@@ -50,14 +52,19 @@ def allowed_factors(pool: Pool) -> frozenset[FirstFactor]:
     return frozenset(allowed)
 
 
-def available_factors(pool: Pool, attributes: Mapping[str, str] | None, name: str) -> list[str]:
+def available_factors(
+    pool: Pool, attributes: Mapping[str, str] | None, name: str, *, has_passkey: bool = False
+) -> list[str]:
     """AvailableChallenges for a user with `attributes`, or (None) for the decoy of `name`.
 
     Password factors are always offered when allowed (for a decoy too); a code factor when the
-    user has somewhere to send it. A decoy is offered what a typical user would be: EMAIL_OTP,
-    and SMS_OTP when the name it was asked for is a phone number.
+    user has somewhere to send it; WEB_AUTHN when the user `has_passkey`. A decoy is offered
+    what a typical user would be: EMAIL_OTP, and SMS_OTP when the name it was asked for is a
+    phone number, and no passkey.
     """
     allowed = allowed_factors(pool)
+    if not has_passkey:
+        allowed -= {FirstFactor.WEB_AUTHN}
     if attributes is None:
         reachable = {FirstFactor.EMAIL_OTP}
         if is_phone_number(name):
@@ -83,10 +90,11 @@ def chosen_factor(answer: str, available: list[str]) -> FirstFactor:
 
 
 def configured_factors(
-    pool: Pool, attributes: Mapping[str, str], *, has_password: bool
+    pool: Pool, attributes: Mapping[str, str], *, has_password: bool, has_passkey: bool = False
 ) -> list[str]:
     """GetUserAuthFactors' ConfiguredUserAuthFactors: the first factors the user could sign in
-    with now (PASSWORD when a password is set, a code factor when allowed and reachable)."""
+    with now (PASSWORD when a password is set, a code factor when allowed and reachable,
+    WEB_AUTHN when the user has a usable passkey)."""
     allowed = allowed_factors(pool)
     configured: list[str] = []
     if has_password:
@@ -95,4 +103,6 @@ def configured_factors(
         configured.append(FirstFactor.EMAIL_OTP.value)
     if FirstFactor.SMS_OTP in allowed and attributes.get("phone_number"):
         configured.append(FirstFactor.SMS_OTP.value)
+    if FirstFactor.WEB_AUTHN in allowed and has_passkey:
+        configured.append(FirstFactor.WEB_AUTHN.value)
     return configured

@@ -93,6 +93,7 @@ class Challenge(enum.StrEnum):
     CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
     DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
     DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"  # noqa: S105
+    WEB_AUTHN = "WEB_AUTHN"
 
 
 REFRESH_FLOWS: Final = frozenset({AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN})
@@ -375,8 +376,8 @@ def _mfa_step(attempt: Attempt) -> str | None:
     user = attempt.user
     if attempt.device is not None and Challenge.DEVICE_PASSWORD_VERIFIER in attempt.completed:
         return None  # the remembered device stood in for MFA
-    if FIRST_FACTOR_CODE in attempt.completed:
-        return None  # a one-time code sent to the user was the sign-in's factor
+    if FIRST_FACTOR_CODE in attempt.completed or Challenge.WEB_AUTHN in attempt.completed:
+        return None  # a one-time code sent to the user, or a passkey, was the sign-in's factor
     return mfa.next_challenge(attempt.pool.config, user.mfa, user.attributes, attempt.completed)
 
 

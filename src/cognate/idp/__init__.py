@@ -10,6 +10,7 @@ from cognate.idp import (  # noqa: F401
     groups,
     identity_providers,
     mfa,
+    passkeys,
     pools,
     recovery,
     resource_servers,

@@ -10,7 +10,8 @@ is checked, so a burst of guesses gets at most five checks before the lock engag
 Triggers (cognito-surface.md §8 order): UserMigration for an unknown name in the plain-password
 flows (idp/user_migration.py), PreAuthentication as the sign-in begins and PostAuthentication
 before the tokens (idp/auth_triggers.py); CUSTOM_AUTH is idp/custom_auth.py, USER_AUTH
-idp/user_auth.py, and the steps every flow ends with idp/sign_in_steps.py.
+idp/user_auth.py (its passkey challenge idp/passkey_sign_in.py), and the steps every flow ends
+with idp/sign_in_steps.py.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from cognate.idp import (
     custom_auth,
     device_auth,
     mfa_challenges,
+    passkey_sign_in,
     refresh_auth,
     shapes,
     sign_in_steps,
@@ -163,6 +165,10 @@ async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, A
     session = open_session(ctx, pool, client, sealed, sessions.SESSION_PURPOSE, challenge)
     if challenge == Challenge.SELECT_CHALLENGE:
         return await user_auth.answer_select_challenge(
+            ctx, pool, client, session, name, responses, metadata
+        )
+    if challenge == Challenge.WEB_AUTHN:
+        return await passkey_sign_in.answer_web_authn(
             ctx, pool, client, session, name, responses, metadata
         )
     if user_auth.is_first_factor_code(session):

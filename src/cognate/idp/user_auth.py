@@ -7,7 +7,10 @@ AvailableChallenges (auth/first_factors.py) and a sealed Session, answered with 
 PASSWORD or SRP_A inline). PASSWORD then continues like USER_PASSWORD_AUTH, PASSWORD_SRP like
 USER_SRP_AUTH (PASSWORD_VERIFIER), and both follow the MFA rules (idp/sign_in_steps.py).
 EMAIL_OTP / SMS_OTP send a code bound to a new Session (idp/mfa_challenges.py); the code is the
-factor, so no MFA follows (flow.FIRST_FACTOR_CODE).
+factor, so no MFA follows (flow.FIRST_FACTOR_CODE). WEB_AUTHN, offered to users with a passkey,
+answers with CREDENTIAL_REQUEST_OPTIONS and a new Session (idp/passkey_sign_in.py); a
+CREDENTIAL sent with the SELECT_CHALLENGE ANSWER is not taken, since it cannot have signed a
+challenge it never saw.
 
 No user enumeration (security-test-plan.md A): with PreventUserExistenceErrors ENABLED an
 unknown name gets a plausible SELECT_CHALLENGE, a masked destination without any message sent,
@@ -38,7 +41,14 @@ from cognate.domain.codes import Destination
 from cognate.domain.pool import Pool
 from cognate.domain.user import UserStatus
 from cognate.errors import CodeMismatchException, NotAuthorizedException
-from cognate.idp import auth_triggers, device_auth, mfa_challenges, shapes, sign_in_steps
+from cognate.idp import (
+    auth_triggers,
+    device_auth,
+    mfa_challenges,
+    passkey_sign_in,
+    shapes,
+    sign_in_steps,
+)
 from cognate.idp.notify import delivery_details
 from cognate.idp.registry import idp
 from cognate.idp.sign_in_subjects import find_subject, lockout_attempt, session_subject
@@ -71,7 +81,8 @@ async def initiate_user_auth(
         return await _sign_in_after_sign_up(ctx, pool, client, name, session, parameters, metadata)
     subject = await find_subject(ctx, pool, client, name, parameters.get("SECRET_HASH"))
     attributes = None if subject.user is None else subject.user.attributes
-    available = first_factors.available_factors(pool, attributes, name)
+    has_passkey = await passkey_sign_in.has_passkey(ctx, pool, subject.user)
+    available = first_factors.available_factors(pool, attributes, name, has_passkey=has_passkey)
     preferred = parameters.get("PREFERRED_CHALLENGE")
     if preferred in available:
         factor = FirstFactor(preferred)
@@ -134,7 +145,8 @@ async def answer_select_challenge(
         ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
     )
     attributes = None if subject.user is None else subject.user.attributes
-    available = first_factors.available_factors(pool, attributes, name)
+    has_passkey = await passkey_sign_in.has_passkey(ctx, pool, subject.user)
+    available = first_factors.available_factors(pool, attributes, name, has_passkey=has_passkey)
     factor = first_factors.chosen_factor(answer, available)
     if factor is FirstFactor.PASSWORD:
         flow.required(responses, "PASSWORD")
@@ -168,6 +180,8 @@ async def _start_factor(
         )
     if big_a is not None:
         return await sign_in_steps.password_verifier_challenge(ctx, pool, client, subject, big_a)
+    if factor is FirstFactor.WEB_AUTHN:
+        return await passkey_sign_in.web_authn_challenge(ctx, pool, client, subject.user)
     challenge = _CODE_CHALLENGE[factor]
     session = _new_session(ctx, pool, client, subject, challenge, (flow.FIRST_FACTOR_CODE,))
     if subject.user is None:
@@ -266,7 +280,10 @@ async def get_user_auth_factors(
             factor.value for factor in mfa.ORDER if factor in mfa.enabled_factors(user.mfa)
         ],
         "ConfiguredUserAuthFactors": first_factors.configured_factors(
-            grant.pool, user.attributes, has_password=user.password is not None
+            grant.pool,
+            user.attributes,
+            has_password=user.password is not None,
+            has_passkey=await passkey_sign_in.has_passkey(ctx, grant.pool, user),
         ),
     }
     preferred = user.mfa.get("PreferredMfaSetting")

@@ -452,3 +452,23 @@ devices = sa.Table(
     sa.Column("last_modified_at", Timestamp, nullable=False),
     sa.Column("last_ip", sa.String(64), nullable=True),
 )
+
+webauthn_credentials = sa.Table(
+    "webauthn_credentials",
+    metadata,
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True),
+    # Unpadded base64url, as clients send it; WebAuthn caps the raw id at 1023 bytes.
+    sa.Column("credential_id", sa.String(1400), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The COSE_Key from registration: public, so kept in the clear.
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    # The authenticator's signature counter (uint32), moved forward by each sign-in.
+    sa.Column("sign_count", sa.BigInteger, nullable=False),
+    sa.Column("friendly_name", sa.String(256), nullable=False),
+    sa.Column("relying_party_id", sa.String(256), nullable=False),
+    sa.Column("attachment", sa.String(32), nullable=True),
+    # AuthenticatorTransports as a JSON list of strings.
+    sa.Column("transports", sa.JSON, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_used_at", Timestamp, nullable=True),
+)
