@@ -23,6 +23,7 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
     CustomEmailSenderTriggerEvent,
     CustomMessageTriggerEvent,
+    CustomSMSSenderTriggerEvent,
 )
 
 from cognate.cli import main
@@ -77,6 +78,11 @@ HANDLERS = {
     "email_sender": """
         def handler(event, context):
             record(event, "sender-" + event["userName"])
+            return None
+    """,
+    "sms_sender": """
+        def handler(event, context):
+            record(event, "sms-sender-" + event["userName"])
             return None
     """,
     "broken_sender": """
@@ -377,3 +383,83 @@ def test_confirmation_link_email_from_the_function(env: Env) -> None:
     html = message.get_body(("html",))
     assert html is not None
     assert '<a href="http' in html.get_content()
+
+
+def _mfa_sign_in(env: Env, pool_id: str, username: str) -> dict[str, Any]:
+    client_id = env.app(pool_id)
+    answer: dict[str, Any] = env.client.admin_initiate_auth(
+        UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+        ClientMetadata={"step": "mfa"},
+    )  # fmt: skip
+    answer["ClientId"] = client_id
+    return answer
+
+
+def _respond(env: Env, pool_id: str, answer: dict[str, Any], **responses: str) -> Any:
+    return env.client.admin_respond_to_auth_challenge(
+        UserPoolId=pool_id, ClientId=answer["ClientId"], ChallengeName=answer["ChallengeName"],
+        Session=answer["Session"], ChallengeResponses=responses,
+    )  # fmt: skip
+
+
+def test_custom_email_sender_gets_the_email_mfa_code(env: Env) -> None:
+    pool_id = _sender_pool(env, "email_sender")
+    env.client.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+        EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Sign-in code"},
+    )  # fmt: skip
+    address = _email()
+    username = f"m{uuid.uuid4().hex[:8]}"
+    _user(env, pool_id, username, address)
+    env.client.admin_set_user_mfa_preference(
+        UserPoolId=pool_id, Username=username, EmailMfaSettings={"Enabled": True}
+    )
+    challenge = _mfa_sign_in(env, pool_id, username)
+    assert challenge["ChallengeName"] == "EMAIL_OTP"
+    event = CustomEmailSenderTriggerEvent(env.event(f"sender-{username}"))
+    assert event.trigger_source == "CustomEmailSender_Authentication"
+    assert event.request.type == "customEmailSenderRequestV1"
+    assert event.request.client_metadata == {"step": "mfa"}
+    assert event.caller_context.client_id == challenge["ClientId"]
+    code = decrypt_code(event.request.code, KMS_KEY_ID, _master_key(env))
+    done = _respond(env, pool_id, challenge, USERNAME=username, EMAIL_OTP_CODE=code)
+    assert "AuthenticationResult" in done
+    assert env.nothing_sent_to(address)
+
+
+def test_custom_sms_sender_gets_the_sms_mfa_code(env: Env) -> None:
+    pool_id = env.pool(
+        {
+            "CustomSMSSender": {"LambdaVersion": "V1_0", "LambdaArn": ARN + "sms_sender"},
+            "KMSKeyID": KMS_KEY_ID,
+            "CustomMessage": ARN + "lost_code",
+        }
+    )
+    env.client.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+        SmsMfaConfiguration={
+            "SmsAuthenticationMessage": "Your sign-in code is {####}",
+            "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::000000000000:role/sms"},
+        },
+    )  # fmt: skip
+    username = f"n{uuid.uuid4().hex[:8]}"
+    _user(env, pool_id, username, _email())
+    number = "+15550100" + str(uuid.uuid4().int)[:3]
+    env.client.admin_update_user_attributes(
+        UserPoolId=pool_id, Username=username,
+        UserAttributes=[{"Name": "phone_number", "Value": number},
+                        {"Name": "phone_number_verified", "Value": "true"}],
+    )  # fmt: skip
+    env.client.admin_set_user_mfa_preference(
+        UserPoolId=pool_id, Username=username, SMSMfaSettings={"Enabled": True}
+    )
+    challenge = _mfa_sign_in(env, pool_id, username)
+    assert challenge["ChallengeName"] == "SMS_MFA"
+    event = CustomSMSSenderTriggerEvent(env.event(f"sms-sender-{username}"))
+    assert event.trigger_source == "CustomSMSSender_Authentication"
+    assert event.request.type == "customSMSSenderRequestV1"
+    assert event.request.user_attributes["phone_number"] == number
+    code = decrypt_code(event.request.code, KMS_KEY_ID, _master_key(env))
+    done = _respond(env, pool_id, challenge, USERNAME=username, SMS_MFA_CODE=code)
+    assert "AuthenticationResult" in done

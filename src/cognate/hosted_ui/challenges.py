@@ -118,7 +118,9 @@ async def start(ctx: Context, pool: Pool, client: Client, user: User, challenge:
         validity=client.auth_session_validity,
     )
     if challenge in mfa_challenges.CODE_CHALLENGES:
-        parameters = await mfa_challenges.send_code(ctx, pool, user, challenge, session)
+        parameters = await mfa_challenges.send_code(
+            ctx, pool, user, challenge, session, client_id=client.id
+        )
     else:
         attempt = flow.Attempt(pool=pool, client=client, user=user)
         parameters = flow.challenge_parameters(challenge, attempt)

@@ -38,6 +38,7 @@ from cognate.idp.notify import custom_texts, delivery_details, email_bodies, poo
 from cognate.messages import templates
 from cognate.store import codes as code_store
 from cognate.store import mfa as mfa_store
+from cognate.triggers import senders
 from cognate.triggers.events import CustomTexts, MessageTrigger
 
 TOTP_SEED_PURPOSE: Final = "totp-seed"
@@ -59,6 +60,9 @@ ANSWERED_WITH_CODE: Final = frozenset(
 
 CHOICES: Final = frozenset({Challenge.SELECT_MFA_TYPE, Challenge.MFA_SETUP})
 """The MFA challenges answered with a choice or a completed setup."""
+
+AUTHENTICATION_SOURCE: Final = "CustomMessage_Authentication"
+"""The message source of a sign-in code; a custom sender gets it as `…Sender_Authentication`."""
 
 DEFAULT_SMS_MESSAGE: Final = "Your authentication code is {####}. "
 DEFAULT_EMAIL_MESSAGE: Final = "Your authentication code is {####}. "
@@ -103,16 +107,19 @@ async def send_code(
 
     The pool's CustomMessage function (CustomMessage_Authentication, developer guide "Custom
     message Lambda trigger") may rewrite the message; it runs first, so a failing function
-    leaves no code behind.
+    leaves no code behind. When the pool has a CustomEmailSender / CustomSMSSender for the
+    medium, that function gets the code, encrypted, as CustomEmailSender_Authentication /
+    CustomSMSSender_Authentication after the commit, CustomMessage is not consulted and
+    Cognate sends nothing (developer guide, "Custom sender Lambda triggers").
     """
     destination = _destination(challenge, user)
     purpose = _PURPOSE[Challenge(challenge)]
-    texts = await custom_texts(
-        ctx, pool,
-        MessageTrigger(source="CustomMessage_Authentication", username=user.username,
-                       attributes=user.attributes, client_id=client_id,
-                       client_metadata=client_metadata),
+    trigger = MessageTrigger(
+        source=AUTHENTICATION_SOURCE, username=user.username, attributes=user.attributes,
+        client_id=client_id, client_metadata=client_metadata,
     )  # fmt: skip
+    sender = senders.sender_for(pool, destination.medium)
+    texts = CustomTexts() if sender is not None else await custom_texts(ctx, pool, trigger)
     code = codes.new_code()
     async with ctx.store.begin() as conn:
         await code_store.issue_code(
@@ -123,7 +130,10 @@ async def send_code(
             now=ctx.clock(),
             expires_at=session.expires_at,
         )
-    await _deliver(ctx, pool, user, destination, code, texts)
+    if sender is not None:
+        senders.start_sender(ctx, pool, sender, trigger, code=code)
+    else:
+        await _deliver(ctx, pool, user, destination, code, texts)
     details = delivery_details(destination)
     return {
         "CODE_DELIVERY_DELIVERY_MEDIUM": details["DeliveryMedium"],

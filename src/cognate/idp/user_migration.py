@@ -16,14 +16,26 @@ password." when the client has PreventUserExistenceErrors ENABLED, which must no
 whether the legacy system knows the name; at ForgotPassword it then answers like any unknown
 name. A function that returns no attributes leaves the name unknown.
 
-Not done: the welcome message a migration sends unless `messageAction` is SUPPRESS
-(`desiredDeliveryMediums`); migrated users are created silently.
+The rest of the response, as the trigger's page documents it:
+* `messageAction`: unless SUPPRESS, the sign-in migration sends the welcome message, which is
+  AdminCreateUser's (same wording in both references): the pool's InviteMessageTemplate with
+  `{username}` and `{####}` (here the password just accepted), through CustomMessage /
+  CustomEmailSender / CustomSMSSender as `…_AdminCreateUser` (idp/invitations.py). It goes
+  over `desiredDeliveryMediums`, SMS when none is named, skipping a medium the user has no
+  address for. A failed delivery undoes the migration, as it undoes AdminCreateUser. At
+  ForgotPassword there is no password to welcome with, and the reset code is the message.
+* `forceAliasCreation`: a verified email or phone number held as an alias by another user
+  moves to the migrated user; without it the migration fails with AliasExistsException.
+* `enableSMSMFA`: SMS MFA is enabled for the new user (it applies at sign-in when the pool's
+  MFA is OPTIONAL or ON); the attributes must then hold a phone_number, or the migration
+  fails (InvalidLambdaResponseException) before anything is stored.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any, Final
 
@@ -32,12 +44,19 @@ import anyio
 from cognate.auth import flow
 from cognate.auth.passwords import encode_credential
 from cognate.context import Context
+from cognate.domain import mfa
 from cognate.domain.attributes import aliases_of, check_attributes, check_required
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.user import User, UserStatus, username_key
 from cognate.domain.usernames import new_username
-from cognate.errors import NotAuthorizedException, UserLambdaValidationException
+from cognate.errors import (
+    CodeDeliveryFailureException,
+    InvalidLambdaResponseException,
+    NotAuthorizedException,
+    UserLambdaValidationException,
+)
+from cognate.idp.invitations import send_invitation
 from cognate.idp.user_lookup import find_user
 from cognate.idp.users import history_size
 from cognate.store import users as user_store
@@ -62,7 +81,30 @@ async def migrate_at_sign_in(
     if found is None:
         return None
     status = UserStatus(found.final_status or UserStatus.CONFIRMED)
-    return await _create(ctx, pool, name, found, password=password, status=status)
+    user = await _create(ctx, pool, name, found, password=password, status=status)
+    if found.sends_welcome:
+        await _welcome(ctx, pool, user, name, password, found, client_metadata)
+    return user
+
+
+async def _welcome(
+    ctx: Context,
+    pool: Pool,
+    user: User,
+    name: str,
+    password: str,
+    found: events.Migration,
+    client_metadata: Mapping[str, str],
+) -> None:
+    try:
+        await send_invitation(
+            ctx, pool, sign_in_name=name, password=password, attributes=user.attributes,
+            mediums=found.welcome_mediums, client_metadata=client_metadata,
+        )  # fmt: skip
+    except (CodeDeliveryFailureException, InvalidLambdaResponseException):
+        async with ctx.store.begin() as conn:
+            await user_store.delete_user(conn, user.id)
+        raise
 
 
 async def migrate_for_reset(
@@ -117,6 +159,8 @@ def _attributes(pool: Pool, name: str, found: events.Migration) -> tuple[str, di
     )
     attributes = {"sub": sub, **attributes}
     check_required(pool.schema, attributes)
+    if found.enable_sms_mfa and not attributes.get("phone_number"):
+        raise InvalidLambdaResponseException(events.UNRECOGNIZABLE_OUTPUT)
     return username, attributes
 
 
@@ -143,6 +187,10 @@ async def _create(
             sub=attributes["sub"], status=status, attributes=attributes, password=credential,
             now=now,
         )  # fmt: skip
+        if found.enable_sms_mfa:
+            sms_on = mfa.updated_preferences(user.mfa, {mfa.Factor.SMS_MFA: {"Enabled": True}})
+            await user_store.update_user(conn, user.id, now=now, mfa=sms_on)
+            user = replace(user, mfa=sms_on)
         await user_store.set_aliases(
             conn, pool_id=pool.id, user_id=user.id, wanted=aliases_of(pool, attributes),
             username_kinds=pool.username_attributes, force=found.force_alias_creation, now=now,

@@ -183,7 +183,8 @@ class Migration:
     trigger"): the attributes to create the user with and how to finish.
 
     `final_status` is CONFIRMED or RESET_REQUIRED; `message_action` SUPPRESS or RESEND (None:
-    Cognito's default, a welcome message).
+    Cognito's default, a welcome message) over `delivery_mediums` (none given: SMS);
+    `enable_sms_mfa` turns SMS MFA on for the new user.
     """
 
     attributes: Mapping[str, str]
@@ -191,10 +192,22 @@ class Migration:
     message_action: str | None = None
     delivery_mediums: Sequence[str] = ()
     force_alias_creation: bool = False
+    enable_sms_mfa: bool = False
+
+    @property
+    def sends_welcome(self) -> bool:
+        """Whether Cognito sends the welcome message: unless `messageAction` is SUPPRESS."""
+        return self.message_action != "SUPPRESS"
+
+    @property
+    def welcome_mediums(self) -> Sequence[str]:
+        """The media of the welcome message; SMS when the function named none (Cognito)."""
+        return self.delivery_mediums or ("SMS",)
 
 
 _FINAL_STATUSES = frozenset({"CONFIRMED", "RESET_REQUIRED"})
 _MESSAGE_ACTIONS = frozenset({"SUPPRESS", "RESEND"})
+_MEDIUMS = frozenset({"SMS", "EMAIL"})
 
 
 def migration(returned: Mapping[str, Any]) -> Migration | None:
@@ -210,9 +223,10 @@ def migration(returned: Mapping[str, Any]) -> Migration | None:
     final_status = _optional(response, "finalUserStatus", str)
     message_action = _optional(response, "messageAction", str)
     mediums = _optional(response, "desiredDeliveryMediums", list) or []
-    if final_status not in (None, *_FINAL_STATUSES) or message_action not in (
-        None,
-        *_MESSAGE_ACTIONS,
+    if (
+        final_status not in (None, *_FINAL_STATUSES)
+        or message_action not in (None, *_MESSAGE_ACTIONS)
+        or not all(isinstance(medium, str) and medium in _MEDIUMS for medium in mediums)
     ):
         raise InvalidLambdaResponseException(UNRECOGNIZABLE_OUTPUT)
     return Migration(
@@ -221,6 +235,7 @@ def migration(returned: Mapping[str, Any]) -> Migration | None:
         message_action=message_action,
         delivery_mediums=tuple(str(medium) for medium in mediums),
         force_alias_creation=bool(_optional(response, "forceAliasCreation", bool)),
+        enable_sms_mfa=bool(_optional(response, "enableSMSMFA", bool)),
     )
 
 

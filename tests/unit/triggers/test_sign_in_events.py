@@ -20,13 +20,23 @@ def test_migration_reads_the_response() -> None:
             "userAttributes": {"email": "a@example.com", "email_verified": "true"},
             "finalUserStatus": "RESET_REQUIRED", "messageAction": "SUPPRESS",
             "desiredDeliveryMediums": ["EMAIL"], "forceAliasCreation": True,
+            "enableSMSMFA": True,
         })
     )  # fmt: skip
     assert found == events.Migration(
         attributes={"email": "a@example.com", "email_verified": "true"},
         final_status="RESET_REQUIRED", message_action="SUPPRESS",
-        delivery_mediums=("EMAIL",), force_alias_creation=True,
+        delivery_mediums=("EMAIL",), force_alias_creation=True, enable_sms_mfa=True,
     )  # fmt: skip
+    assert not found.sends_welcome
+
+
+def test_migration_welcome_defaults() -> None:
+    found = events.migration(_returned({"userAttributes": {"email": "a@example.com"}}))
+    assert found is not None
+    assert found.sends_welcome
+    assert found.welcome_mediums == ("SMS",)
+    assert not found.enable_sms_mfa
 
 
 def test_migration_without_attributes_is_no_migration() -> None:
@@ -41,6 +51,8 @@ def test_migration_without_attributes_is_no_migration() -> None:
         {"userAttributes": {"email": "a@example.com"}, "messageAction": "SHOUT"},
         {"userAttributes": ["email"]},
         {"userAttributes": {"email": "a@example.com"}, "forceAliasCreation": "yes"},
+        {"userAttributes": {"email": "a@example.com"}, "enableSMSMFA": "true"},
+        {"userAttributes": {"email": "a@example.com"}, "desiredDeliveryMediums": ["PIGEON"]},
     ],
 )
 def test_migration_rejects_malformed_responses(response: dict[str, Any]) -> None:
