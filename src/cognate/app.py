@@ -15,6 +15,7 @@ from cognate.awsjson.endpoint import AwsJsonEndpoint
 from cognate.awsjson.model import IDENTITY_SERVICE, IDP_SERVICE, load_service
 from cognate.clock import Clock, utc_now
 from cognate.context import Context
+from cognate.federation.routes import federation_routes, federation_start
 from cognate.hosted_ui.routes import hosted_ui_routes
 from cognate.identity import identity
 from cognate.idp import confirm_link, idp
@@ -90,7 +91,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> ASGIApp:
             Route("/confirmUser", confirm_link.confirm_user, methods=["GET"]),
             *discovery_routes(ctx),
             *oauth_routes(ctx),
-            *hosted_ui_routes(ctx),
+            *hosted_ui_routes(ctx, federate=federation_start(ctx)),
+            *federation_routes(ctx),
         ],
         lifespan=lifespan,
     )

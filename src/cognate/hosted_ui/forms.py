@@ -73,7 +73,8 @@ async def from_query(ctx: Context, params: Mapping[str, str]) -> PageRequest:
     else:
         pool, client, redirect_uri = await authorize_client(ctx, params)
         checked = authorize_request(client, redirect_uri, params)
-    look = await pages.load_look(ctx, pool.id, client.id)
+    # A `lang` beside a sealed request switches the language (managed login's selector).
+    look = await pages.load_look(ctx, pool.id, client.id, lang=params.get("lang") or checked.lang)
     return PageRequest(pool=pool, client=client, authorize=checked, form={}, look=look)
 
 
@@ -83,7 +84,7 @@ async def from_post(ctx: Context, request: Request) -> PageRequest:
     if not pages.is_csrf_valid(ctx, request, form.get(pages.CSRF_FIELD)):
         raise OAuthError("invalid_request", FORM_EXPIRED, status_code=403)
     pool, client, checked = await _sealed(ctx, form.get("request", ""))
-    look = await pages.load_look(ctx, pool.id, client.id)
+    look = await pages.load_look(ctx, pool.id, client.id, lang=checked.lang)
     return PageRequest(pool=pool, client=client, authorize=checked, form=form, look=look)
 
 

@@ -11,9 +11,12 @@ only when the two agree, so another site can neither read nor forge the pair.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jinja2
@@ -23,8 +26,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from cognate.context import Context
+from cognate.domain import managed_login
 from cognate.domain.branding import TERMS_TITLES, TermsName, page_link, sanitized_css
+from cognate.hosted_ui import translations
 from cognate.store import branding as branding_store
+from cognate.store.branding import ManagedLoginBranding
+from cognate.store.pools import pool_domains
 
 CSRF_COOKIE = "cognate-csrf"
 CSRF_FIELD = "_csrf"
@@ -59,23 +66,78 @@ def secure_headers(response: Response, nonce: str) -> Response:
 class PageLook:
     """A client's branding on its pages: UI-customization CSS (sanitised: it goes in a nonce'd
     `<style>`, so only `domain.branding.sanitized_css` output, which cannot hold markup), the
-    logo's same-origin path (CSP img-src 'self') and the terms links."""
+    logo's same-origin path (CSP img-src 'self') and the terms links; or, for a managed-login
+    branding style, `style_css` (`domain.managed_login.style_css` output: custom properties of
+    hex colours and pixel sizes only), its logo, background (in the CSS) and favicon."""
 
     css: Markup | None = None
     logo_url: str | None = None
     terms: tuple[tuple[str, str], ...] = ()
+    style_css: Markup | None = None
+    favicon_url: str | None = None
+    favicon_type: str | None = None
+    lang: str = translations.DEFAULT
+    """The language of the page's texts (hosted_ui/translations.py) and its `<html lang>`."""
 
 
-async def load_look(ctx: Context, pool_id: str, client_id: str) -> PageLook:
-    """The look of the pages client `client_id` of pool `pool_id` shows."""
+def asset_url(branding: ManagedLoginBranding, image: managed_login.Image) -> str:
+    """Where Cognate serves a branding asset (same origin, versioned by the last update)."""
+    version = int(branding.updated_at.timestamp() * 1000)
+    return (
+        f"/ui/{branding.pool_id}/{branding.client_id}/assets/"
+        f"{image.category}/{image.color_mode}?v={version}"
+    )
+
+
+def _is_classic(domains: Sequence[tuple[str, Mapping[str, Any]]]) -> bool:
+    """Whether the pool's pages are the classic hosted UI: it has domains, all version 1."""
+    return bool(domains) and all(
+        config.get("ManagedLoginVersion", 1) == 1 for _name, config in domains
+    )
+
+
+def _managed_look(branding: ManagedLoginBranding, terms: tuple[tuple[str, str], ...]) -> PageLook:
+    settings, assets = branding.settings, branding.assets
+    logo = managed_login.choose_image(settings, assets, managed_login.LOGO_CATEGORIES)
+    background = managed_login.choose_image(settings, assets, (managed_login.BACKGROUND_CATEGORY,))
+    icon = managed_login.favicon(settings, assets)
+    css = managed_login.style_css(
+        settings, background_url=asset_url(branding, background) if background else None
+    )
+    return PageLook(
+        style_css=Markup(css),  # noqa: S704 - style_css output holds only hex colours and sizes
+        logo_url=asset_url(branding, logo) if logo else None,
+        favicon_url=asset_url(branding, icon) if icon else None,
+        favicon_type=icon.media_type if icon else None,
+        terms=terms,
+    )
+
+
+async def load_look(
+    ctx: Context, pool_id: str, client_id: str, *, lang: str | None = None
+) -> PageLook:
+    """The look of the pages client `client_id` of pool `pool_id` shows, in the language the
+    request's `lang` names (translations.page_language)."""
+    look = await _client_look(ctx, pool_id, client_id)
+    return replace(look, lang=translations.page_language(lang))
+
+
+async def _client_look(ctx: Context, pool_id: str, client_id: str) -> PageLook:
+    """The client's managed-login branding style when it has one (Cognito's managed login,
+    ManagedLoginVersion 2), unless the pool's domains are all classic (version 1); else its
+    UI customization."""
     async with ctx.store.read() as conn:
         customization, documents = await branding_store.page_branding(conn, pool_id, client_id)
+        branding = await branding_store.get_branding(conn, pool_id, client_id=client_id)
+        domains = await pool_domains(conn, pool_id) if branding is not None else []
     links = []
     for document in sorted(documents, key=lambda item: item.name, reverse=True):
         url = page_link(dict(document.links))
         if url is not None:
             title = TERMS_TITLES.get(TermsName(document.name), document.name)
             links.append((title, url))
+    if branding is not None and not _is_classic(domains):
+        return _managed_look(branding, tuple(links))
     if customization is None:
         return PageLook(terms=tuple(links))
     css = sanitized_css(customization.css) if customization.css else None
@@ -90,8 +152,8 @@ async def load_look(ctx: Context, pool_id: str, client_id: str) -> PageLook:
 
 
 def logo_routes(ctx: Context) -> list[Route]:
-    """GET /ui/{pool}/{client}/logo: the UI-customization logo (ImageUrl of GetUICustomization),
-    or 404."""
+    """GET /ui/{pool}/{client}/logo: the UI-customization logo (ImageUrl of GetUICustomization);
+    GET /ui/{pool}/{client}/assets/{category}/{mode}: a managed-login branding asset; or 404."""
 
     async def logo(request: Request) -> Response:
         pool_id, client_id = request.path_params["pool"], request.path_params["client"]
@@ -105,7 +167,35 @@ def logo_routes(ctx: Context) -> list[Route]:
         response.headers["Content-Security-Policy"] = "default-src 'none'"
         return response
 
-    return [Route("/ui/{pool}/{client}/logo", logo, methods=["GET"])]
+    async def asset(request: Request) -> Response:
+        params = request.path_params
+        async with ctx.store.read() as conn:
+            branding = await branding_store.get_branding(
+                conn, params["pool"], client_id=params["client"]
+            )
+        found = (
+            managed_login.find_asset(branding.assets, params["category"], params["mode"])
+            if branding is not None
+            else None
+        )
+        media_type = managed_login.MEDIA_TYPES.get(str(found.get("Extension"))) if found else None
+        if found is None or media_type is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        try:
+            body = base64.b64decode(found["Bytes"], validate=True)
+        except (binascii.Error, TypeError):
+            return Response("Not found", status_code=404, media_type="text/plain")
+        response = Response(body, media_type=media_type)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "public, max-age=300"
+        # An SVG opened on its own must not run script in this origin.
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+    return [
+        Route("/ui/{pool}/{client}/logo", logo, methods=["GET"]),
+        Route("/ui/{pool}/{client}/assets/{category}/{mode}", asset, methods=["GET"]),
+    ]
 
 
 def render(
@@ -114,8 +204,9 @@ def render(
     """The page `template` rendered with `context` and the client's `look`, with the page
     headers."""
     nonce = secrets.token_urlsafe(16)
+    look = look or PageLook()
     html = _templates.get_template(template).render(
-        csp_nonce=nonce, look=look or PageLook(), **context
+        csp_nonce=nonce, look=look, t=translations.translator(look.lang), **context
     )
     return secure_headers(HTMLResponse(html, status_code=status_code), nonce)  # type: ignore[return-value]
 

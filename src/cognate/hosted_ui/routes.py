@@ -9,7 +9,7 @@ Host header (security-test-plan.md G83).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -38,6 +38,10 @@ from cognate.oauth.authorize import (
 
 _log = logging.getLogger(__name__)
 
+Federate = Callable[[Request, PageRequest], Awaitable[Response]]
+"""Sends an authorize request naming an external provider there (federation/routes.py, wired
+by app.py; without it such a request gets the error page)."""
+
 
 def _login_form(
     ctx: Context,
@@ -65,17 +69,36 @@ def _login_form(
         username=username,
         forgot_url=page_url(ctx, "/forgotPassword", page.authorize),
         signup_url=None if admin_only else page_url(ctx, "/signup", page.authorize),
+        providers=_provider_links(ctx, page),
     )
 
 
-def hosted_ui_routes(ctx: Context) -> list[Route]:
+def _provider_links(ctx: Context, page: PageRequest) -> list[tuple[str, str]]:
+    """A sign-in link per external provider the client supports."""
+    names = page.client.config.get("SupportedIdentityProviders") or []
+    sealed = seal_request(ctx, page.authorize)
+    return [
+        (name, f"{ctx.base_url}/oauth2/authorize?"
+               + urlencode({"request": sealed, "identity_provider": name}))
+        for name in names
+        if name != "COGNITO"
+    ]  # fmt: skip
+
+
+def hosted_ui_routes(ctx: Context, *, federate: Federate | None = None) -> list[Route]:
     """GET /oauth2/authorize, GET/POST /login, GET /logout."""
 
     async def authorize(request: Request) -> Response:
-        """Skip the form when the pool's SSO cookie is valid (unless prompt=login)."""
+        """Go to the external provider the request names; else skip the form when the pool's
+        SSO cookie is valid (unless prompt=login)."""
         try:
             page = await from_query(ctx, request.query_params)
             pool, client, checked = page.pool, page.client, page.authorize
+            provider = request.query_params.get("identity_provider") or "COGNITO"
+            if request.query_params.get("idp_identifier") or provider != "COGNITO":
+                if federate is None:
+                    raise OAuthError("invalid_request", "The identity provider does not exist.")
+                return await federate(request, page)
             session = await sso_user(ctx, pool, request.cookies.get(sso_cookie_name(pool.id)))
             if session is None or checked.prompt_login:
                 query = urlencode(list(request.query_params.multi_items()))

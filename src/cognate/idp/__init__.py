@@ -12,6 +12,7 @@ from cognate.idp import (  # noqa: F401
     mfa,
     passkeys,
     pools,
+    provider_links,
     recovery,
     resource_servers,
     signup,

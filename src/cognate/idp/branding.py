@@ -4,7 +4,9 @@ DescribeManagedLoginBrandingByClient.
 Developer guide, "Apply branding to managed login pages": one branding style per app client,
 a Settings JSON document and image Assets (by Category and ColorMode), or
 UseCognitoProvidedValues for Cognito's defaults (then without Settings or Assets). Cognate
-stores and echoes them; its own pages use the classic UI customization instead.
+stores and echoes them, and its hosted pages wear the style (colours, radii, logo, background,
+favicon: domain/managed_login.py, hosted_ui/pages.py) unless the pool's domains are all
+classic (ManagedLoginVersion 1), which keep the UI customization.
 ReturnMergedResources is accepted; with nothing of Cognito's defaults to merge, the answer is
 the stored branding either way.
 """

@@ -4,8 +4,9 @@ Developer guide, "The authorize endpoint", and RFC 6749 §4.1.1/§4.1.2.1 and §
 whose client_id or redirect_uri is wrong is answered with an error page and never redirected
 (the redirect_uri must equal a registered CallbackURL exactly: no prefix, case or port games,
 RFC 9700 §4.1.3); any other problem is redirected back as `error=…` with the state. Scopes
-follow Cognito's rules (domain/oauth.py), PKCE is S256 only, `identity_provider` and
-`idp_identifier` may only name COGNITO until federation lands (issue 7 routing hook).
+follow Cognito's rules (domain/oauth.py), PKCE is S256 only; an
+`identity_provider` or `idp_identifier` naming an external provider is federation's (the
+hosted UI's authorize route hands it to federation/routes.py).
 
 Between the pages the request travels sealed (AES-GCM under the master key, expiring): the
 browser holds it but cannot change it. The SSO session is a sealed cookie per pool, checked
@@ -33,7 +34,7 @@ from cognate.oauth.codes import issue_code
 from cognate.store.clients import get_client
 from cognate.store.pools import get_pool
 from cognate.store.users import get_user_by_sub
-from cognate.tokens.issue import SignIn, issue_tokens
+from cognate.tokens.issue import HOSTED_AUTH, SignIn, issue_tokens
 
 REQUEST_PURPOSE = "hosted-ui-authorize-request"
 SSO_PURPOSE = "hosted-ui-sso"
@@ -41,6 +42,7 @@ STEP_PURPOSE = "hosted-ui-step"
 REQUEST_LIFETIME = timedelta(hours=1)
 SSO_LIFETIME = timedelta(hours=1)
 """Cognito's hosted-UI session cookie lasts one hour."""
+_MAX_LANG = 35
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +57,8 @@ class AuthorizeRequest:
     nonce: str | None
     code_challenge: str | None
     prompt_login: bool
+    # Managed login's `lang`, as given (bounded); the pages pick their language from it.
+    lang: str | None = None
 
 
 async def load_client(ctx: Context, client_id: str | None) -> tuple[Pool, Client]:
@@ -75,9 +79,6 @@ async def authorize_client(ctx: Context, params: Mapping[str, str]) -> tuple[Poo
     redirect_uri = params.get("redirect_uri")
     if not redirect_uri or redirect_uri not in client.callback_urls:
         raise OAuthError("redirect_mismatch", "The redirect_uri is not registered for the client.")
-    provider = params.get("identity_provider")
-    if params.get("idp_identifier") or (provider and provider != "COGNITO"):
-        raise OAuthError("invalid_request", "The identity provider does not exist.")
     return pool, client, redirect_uri
 
 
@@ -110,6 +111,7 @@ def authorize_request(
         nonce=params.get("nonce"),
         code_challenge=challenge,
         prompt_login="login" in (params.get("prompt") or "").split(),
+        lang=(params.get("lang") or "")[:_MAX_LANG] or None,
     )
 
 
@@ -236,6 +238,7 @@ async def complete(
         auth_time=auth_time,
         scopes=request.scopes,
         nonce=request.nonce,
+        trigger_source=HOSTED_AUTH,
     )
     tokens = await issue_tokens(ctx, sign_in)
     fragment = {

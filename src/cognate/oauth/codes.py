@@ -22,7 +22,7 @@ from cognate.errors import OAuthError
 from cognate.store import authorization_codes as code_store
 from cognate.store import tokens as token_store
 from cognate.store.authorization_codes import StoredCode
-from cognate.tokens.issue import REFRESH_HASH_PURPOSE, SignIn, issue_tokens
+from cognate.tokens.issue import HOSTED_AUTH, REFRESH_HASH_PURPOSE, SignIn, issue_tokens
 
 CODE_HASH_PURPOSE = "authorization-code"
 
@@ -115,6 +115,7 @@ async def redeem_code(
         auth_time=stored.auth_time,
         scopes=stored.scopes,
         nonce=stored.nonce,
+        trigger_source=HOSTED_AUTH,
     )
     result = await issue_tokens(ctx, sign_in)
     async with ctx.store.begin() as conn:

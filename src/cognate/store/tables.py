@@ -453,6 +453,31 @@ devices = sa.Table(
     sa.Column("last_ip", sa.String(64), nullable=True),
 )
 
+federated_identities = sa.Table(
+    "federated_identities",
+    metadata,
+    # The external identities users sign in with (OIDC and social providers): the one a
+    # federated user was created from (is_primary) and those AdminLinkProviderForUser linked.
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("provider_name", sa.String(32), nullable=False),
+    # The provider's subject (ProviderAttributeValue of Cognito_Subject): OIDC `sub`.
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("provider_type", sa.String(32), nullable=False),
+    sa.Column("issuer", sa.String(2048), nullable=True),
+    sa.Column("is_primary", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.PrimaryKeyConstraint("pool_id", "provider_name", "subject"),
+)
+
+federation_states = sa.Table(
+    "federation_states",
+    metadata,
+    # Spent /oauth2/idpresponse states (their random id): a state is accepted once.
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("expires_at", Timestamp, nullable=False, index=True),
+)
+
 webauthn_credentials = sa.Table(
     "webauthn_credentials",
     metadata,

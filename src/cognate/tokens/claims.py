@@ -5,13 +5,15 @@ access token") and observed tokens (cognito-surface.md §7): `iss` is `{base_url
 `auth_time` is the original sign-in and survives refreshes; `origin_jti` ties every token to the
 sign-in or refresh token it came from and is present only when the client has token revocation
 enabled; access tokens from the API flows carry the scope `aws.cognito.signin.user.admin` and no
-`version` (only hosted-UI/OAuth access tokens carry `"version": 2`). The header is exactly
+`version` (only hosted-UI/OAuth access tokens carry `"version": 2`, and only their ID tokens
+`at_hash`). The header is exactly
 `{"kid", "alg": "RS256"}`: Cognito writes no `typ` (RFC 7519 §5.1 makes it optional).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -104,13 +106,31 @@ def readable_attributes(
         if name in _BOOLEAN_ATTRIBUTES:
             claims[name] = value.lower() == "true"
         elif name == "identities":
-            try:
-                claims[name] = json.loads(value)
-            except ValueError:
-                claims[name] = value
+            claims[name] = _identities_claim(value)
         else:
             claims[name] = value
     return claims
+
+
+def _identities_claim(value: str) -> Any:
+    """The `identities` attribute as its claim: the JSON array, with `primary` and
+    `dateCreated` as strings ("true", "1642699117273"), as observed in Cognito's ID tokens."""
+    try:
+        entries = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(entries, list):
+        return entries
+    return [
+        {
+            key: json.dumps(item) if key in ("primary", "dateCreated") and item is not None
+            and not isinstance(item, str) else item
+            for key, item in entry.items()
+        }
+        if isinstance(entry, dict)
+        else entry
+        for entry in entries
+    ]  # fmt: skip
 
 
 def id_token_claims(
@@ -145,12 +165,16 @@ def access_token_claims(
     jti: str,
     scopes: Sequence[str],
     device_key: str | None,
+    version: int | None = None,
 ) -> dict[str, Any]:
-    """The access token payload (token_use "access"; `client_id`, `username`, `scope`)."""
+    """The access token payload (token_use "access"; `client_id`, `username`, `scope`; the
+    `version` hosted-UI / OAuth access tokens carry)."""
     claims: dict[str, Any] = {"sub": event.user.sub, **_group_claims(event.groups)}
     if device_key:
         claims["device_key"] = device_key
     claims["iss"] = event.issuer
+    if version is not None:
+        claims["version"] = version
     claims["client_id"] = event.client_id
     if event.origin_jti:
         claims["origin_jti"] = event.origin_jti
@@ -201,6 +225,12 @@ def _times(event: TokenEvent, validity: timedelta, *, jti: str) -> dict[str, Any
 def b64url(data: bytes) -> str:
     """Unpadded base64url (RFC 7515 §2)."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def at_hash(access_token: str) -> str:
+    """The ID token's `at_hash` for `access_token` (OIDC Core §3.1.3.6, RS256): the base64url
+    of the left half of the SHA-256 of the token's ASCII octets."""
+    return b64url(hashlib.sha256(access_token.encode("ascii")).digest()[:16])
 
 
 def signing_input(kid: str, claims: Mapping[str, Any]) -> bytes:

@@ -45,6 +45,11 @@ _MAX_GROUPS = 1000
 _CLOCK_SKEW = timedelta(minutes=5)
 
 
+HOSTED_AUTH = "TokenGeneration_HostedAuth"
+"""PreTokenGeneration's triggerSource for tokens of a hosted-UI / OAuth authorize sign-in
+(cognito-surface.md §8): the code grant's exchange and the implicit grant's redirect."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignIn:
     """A completed authentication: whom to issue tokens to, for which client, and how."""
@@ -314,12 +319,16 @@ async def _mint(
     )
     if nonce is not None:
         id_claims["nonce"] = nonce
+    # cognito-surface.md §7: tokens of a hosted-UI sign-in are the OAuth kind, with the
+    # access token's `version` 2 and the ID token's `at_hash`.
+    is_hosted = trigger_source == HOSTED_AUTH
     access_claims = token_claims.access_token_claims(
         event,
         validity=client.access_token_validity,
         jti=str(uuid.uuid4()),
         scopes=scopes,
         device_key=device_key,
+        version=2 if is_hosted else None,
     )
     # After the caller's commit: the pool's function may change the claims (pre_token.py).
     changed = await pre_token.apply(
@@ -332,7 +341,7 @@ async def _mint(
     # Measured: one RSA-2048 signature takes about 250 µs and releases the GIL, the hop about
     # 75 µs; signing both in one hop keeps the event loop free for other requests meanwhile.
     id_token, access_token = await anyio.to_thread.run_sync(
-        _sign_pair, (id_key, id_claims), (access_key, access_claims)
+        _sign_pair, (id_key, id_claims), (access_key, access_claims), is_hosted
     )
     return {
         "AccessToken": access_token,
@@ -349,9 +358,16 @@ def _sign(key: SigningKey, claims: Mapping[str, Any]) -> str:
 
 
 def _sign_pair(
-    first: tuple[SigningKey, Mapping[str, Any]], second: tuple[SigningKey, Mapping[str, Any]]
+    id_token: tuple[SigningKey, Mapping[str, Any]],
+    access_token: tuple[SigningKey, Mapping[str, Any]],
+    with_at_hash: bool,
 ) -> tuple[str, str]:
-    return _sign(*first), _sign(*second)
+    """The signed ID and access tokens; the access token first, as `at_hash` hashes it."""
+    signed_access = _sign(*access_token)
+    id_key, id_claims = id_token
+    if with_at_hash:
+        id_claims = {"at_hash": token_claims.at_hash(signed_access), **id_claims}
+    return _sign(id_key, id_claims), signed_access
 
 
 async def issue_client_token(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from cognate.tokens.claims import (
     GroupClaim,
     TokenEvent,
     access_token_claims,
+    at_hash,
     b64url,
     decode_compact,
     id_token_claims,
@@ -210,3 +212,20 @@ def test_decode_compact_rejects_garbage() -> None:
         "x" * 20_000 + ".a.b",
     ):
         assert decode_compact(bad) is None
+
+
+def test_hosted_access_tokens_carry_version_2_after_iss() -> None:
+    claims = access_token_claims(
+        event(()), validity=timedelta(minutes=5), jti="j3", scopes=("openid",),
+        device_key=None, version=2,
+    )  # fmt: skip
+    assert claims["version"] == 2
+    assert list(claims)[list(claims).index("iss") + 1] == "version"
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1))
+def test_at_hash_is_the_left_half_of_sha256(token: str) -> None:
+    digest = hashlib.sha256(token.encode()).digest()
+    expected = base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
+    assert at_hash(token) == expected
+    assert len(at_hash(token)) == 22
