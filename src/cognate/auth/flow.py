@@ -226,7 +226,7 @@ def load_verifier(box: SecretBox, pool_id: str, subject: Subject) -> tuple[bytes
 
 
 def password_matches(box: SecretBox, pool_id: str, subject: Subject, password: str) -> bool:
-    """Whether `password` is the subject's (never for a decoy). CPU-heavy: one modexp.
+    """Whether `password` is the subject's (never for a decoy): one fixed-base g^x (srp.g_pow).
 
     Recomputes g^x with the subject's salt and compares it in constant time with v, the same
     work for users and decoys.

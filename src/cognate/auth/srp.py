@@ -21,12 +21,13 @@ Everything here is pure and sync. The modular exponentiations use gmpy2 when it 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from cognate.errors import NotAuthorizedException
 
@@ -84,6 +85,47 @@ def powmod(base: int, exponent: int, modulus: int) -> int:
     return pow(base, exponent, modulus)
 
 
+_WINDOW_BITS: Final = 8
+_WINDOWS: Final = 32
+"""g_pow's table covers exponents of up to 8 * 32 = 256 bits: every x (a SHA-256) and b."""
+
+
+@functools.cache
+def _g_powers() -> tuple[tuple[Any, ...], ...]:
+    """table[j][d] = g^(d * 2^(8j)) mod N: about 3 MB, built once (~30 ms) on first use."""
+    modulus: Any = gmpy2.mpz(N) if gmpy2 is not None else N
+    table = []
+    base: Any = gmpy2.mpz(G) if gmpy2 is not None else G
+    for _ in range(_WINDOWS):
+        row = [base**0]
+        for _ in range((1 << _WINDOW_BITS) - 1):
+            row.append(row[-1] * base % modulus)
+        table.append(tuple(row))
+        base = row[-1] * base % modulus  # g^(2^(8(j+1)))
+    return tuple(table)
+
+
+def g_pow(exponent: int) -> int:
+    """g^exponent mod N, for the exponents sign-in raises g to (x, b: at most 256 bits).
+
+    g and N never change, so their powers are tabulated once (fixed-base windowing, Handbook
+    of Applied Cryptography 14.109): 32 multiplications instead of a 256-step
+    square-and-multiply, ~5x less work on the one modexp of every password check.
+    """
+    if exponent < 0 or exponent.bit_length() > _WINDOW_BITS * _WINDOWS:
+        return powmod(G, exponent, N)
+    table = _g_powers()
+    mask = (1 << _WINDOW_BITS) - 1
+    result: Any = table[0][exponent & mask]
+    exponent >>= _WINDOW_BITS
+    for row in table[1:]:
+        if not exponent:
+            break
+        result = result * row[exponent & mask] % N
+        exponent >>= _WINDOW_BITS
+    return int(result)
+
+
 def pad_hex(value: int) -> str:
     """Cognito's hex rendering of a non-negative integer, as hashed by both sides.
 
@@ -137,7 +179,7 @@ def compute_x(pool_name: str, username: str, password: str, salt: bytes) -> int:
 
 def compute_verifier(pool_name: str, username: str, password: str, salt: bytes) -> int:
     """The SRP verifier v = g^x mod N for a given salt (RFC 5054 §2.4)."""
-    return powmod(G, compute_x(pool_name, username, password, salt), N)
+    return g_pow(compute_x(pool_name, username, password, salt))
 
 
 def make_verifier(pool_name: str, username: str, password: str) -> tuple[bytes, int]:
@@ -174,7 +216,7 @@ def start(verifier: int) -> tuple[int, int]:
     """
     while True:
         small_b = secrets.randbits(_SECRET_EXPONENT_BITS) | (1 << (_SECRET_EXPONENT_BITS - 1))
-        big_b = (K * verifier + powmod(G, small_b, N)) % N
+        big_b = (K * verifier + g_pow(small_b)) % N
         if big_b != 0:
             return small_b, big_b
 

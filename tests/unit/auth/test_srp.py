@@ -91,6 +91,17 @@ def test_pad_hex_agrees_with_pycognito_and_reads_back(value):
     assert int(rendered, 16) == value
 
 
+@given(st.integers(min_value=0, max_value=2**300))
+def test_g_pow_is_modular_exponentiation_of_g(exponent):
+    """The fixed-base table gives exactly g^e mod N, within its 256 bits and beyond them."""
+    assert srp.g_pow(exponent) == pow(srp.G, exponent, srp.N)
+
+
+def test_g_pow_edges():
+    for exponent in (0, 1, 255, 256, 2**255, 2**256 - 1, 2**256):
+        assert srp.g_pow(exponent) == pow(srp.G, exponent, srp.N)
+
+
 def test_pad_hex_rejects_negative():
     with pytest.raises(ValueError, match="non-negative"):
         srp.pad_hex(-1)
