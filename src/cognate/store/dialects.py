@@ -6,11 +6,12 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 # JSON columns (pool and client configuration, user attributes) are decoded on most requests;
@@ -45,20 +46,48 @@ class Timestamp(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
-class _InlineSqliteConnection(aiosqlite.Connection):
-    """An aiosqlite connection whose calls run on the event loop's thread, not a worker's.
+class InlineSQLiteDialect(SQLiteDialect_pysqlite):
+    """The standard library's sqlite3 driver, offered to SQLAlchemy's asyncio layer as is.
 
-    An indexed statement takes microseconds, less than the two thread hand-offs aiosqlite
-    spends on every call (and SQLAlchemy makes several calls per statement). Nothing may wait
-    here for a lock: under WAL readers never do, and writers' connections have no busy timeout,
-    so BEGIN IMMEDIATE fails at once when another process writes and Store.begin retries it
-    with async sleeps.
+    Statements run on the event loop's thread: an indexed one takes microseconds, far less than
+    the thread hand-offs and greenlet switches an asyncio driver (aiosqlite) spends on every
+    call, several per statement. Nothing may wait here for a lock: under WAL readers never do,
+    and writers' connections have no busy timeout, so BEGIN IMMEDIATE fails at once when
+    another process writes and Store.begin retries it with async sleeps.
     """
 
-    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if not self._running or not self._connection:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
+    driver = "cognate_inline"
+    is_async = True  # nothing in it awaits: the asyncio layer just runs it in one greenlet
+    supports_statement_cache = True
+
+    @classmethod
+    def get_pool_class(cls, url: sa.URL) -> type[sa.pool.Pool]:
+        return AsyncAdaptedQueuePool
+
+
+registry.register("sqlite.cognate_inline", __name__, "InlineSQLiteDialect")
+
+
+class _InlineAsyncConnection(AsyncConnection):
+    """An AsyncConnection over InlineSQLiteDialect: a statement is executed with a plain call.
+
+    The asyncio layer would run each one in a new greenlet and insist that it awaited
+    something; with a driver that never awaits, both are pure cost on every statement.
+    """
+
+    async def execute(
+        self, statement: Any, parameters: Any = None, *, execution_options: Any = None
+    ) -> Any:
+        return self._proxied.execute(statement, parameters, execution_options=execution_options)
+
+    async def exec_driver_sql(
+        self, statement: str, parameters: Any = None, execution_options: Any = None
+    ) -> Any:
+        return self._proxied.exec_driver_sql(statement, parameters, execution_options)
+
+
+class _InlineAsyncEngine(AsyncEngine):
+    _connection_cls = _InlineAsyncConnection
 
 
 def _inline_sqlite_engine(url: str, *, busy_timeout: float) -> AsyncEngine:
@@ -66,29 +95,22 @@ def _inline_sqlite_engine(url: str, *, busy_timeout: float) -> AsyncEngine:
     path = sa.make_url(url).database or ":memory:"
 
     def connect() -> sqlite3.Connection:
-        # Made in aiosqlite's thread, used on the loop's: hence check_same_thread=False.
         return sqlite3.connect(
             path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
         )
 
-    async def creator() -> aiosqlite.Connection:
-        return await _InlineSqliteConnection(connect, 64)
-
     engine = create_async_engine(
-        "sqlite+aiosqlite://",
-        async_creator=creator,
-        # The URL names no file (the creator opens it), which would default to one static
-        # connection; a queue pool gives each concurrent user its own. Connections are kept
-        # (no churn of PRAGMAs under load); every transaction is ended by Store's context
-        # managers, so nothing needs resetting on return.
-        poolclass=AsyncAdaptedQueuePool,
+        "sqlite+cognate_inline://",
+        creator=connect,
+        # Connections are kept (no churn of PRAGMAs under load); every transaction is ended by
+        # Store's context managers, so nothing needs resetting on return.
         pool_size=20,
         max_overflow=20,
         pool_reset_on_return=None,
         **_JSON_CODEC,
     )
     sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return engine
+    return _InlineAsyncEngine(engine.sync_engine)
 
 
 def create_read_engine(url: str, engine: AsyncEngine) -> AsyncEngine:

@@ -11,14 +11,15 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Transaction
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cognate.store.dialects import WRITE_OPTION, create_engine, create_read_engine, is_locked
 
@@ -29,6 +30,23 @@ WRITER_PATIENCE = 30.0
 """Seconds a write transaction waits for another process's write lock before failing."""
 
 
+def _started(connection: AsyncConnection) -> Connection:
+    """The sync connection under `connection`, which `engine.connect()` has started."""
+    sync = connection.sync_connection
+    if sync is None:
+        raise RuntimeError("connection not started")
+    return sync
+
+
+@dataclass
+class _SqliteLoop:
+    """One event loop's SQLite connections, opened on first use, and its writer queue."""
+
+    writer_turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    writer: AsyncConnection | None = None
+    reader: AsyncConnection | None = None
+
+
 class Store:
     """One database, reached through short explicit transactions."""
 
@@ -36,12 +54,13 @@ class Store:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         self.read_engine: AsyncEngine = create_read_engine(url, self.engine)
-        # SQLite has one writer at a time; a writer that finds the lock taken polls with sleeps
-        # of up to 100 ms. Queueing this process's writers on an asyncio lock first hands the
-        # database lock over without those sleeps (p99 of concurrent writes: ~1.2 s -> tens of
-        # ms). One lock per event loop, since a Store may serve more than one loop in tests.
-        self._writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
-        self._writer_locks = weakref.WeakKeyDictionary()
+        # SQLite: per event loop (a Store may serve more than one in tests), one connection
+        # for reads and one for writes, kept open, since checking connections out of a pool
+        # and in again costs more than the statements of most requests. SQLite has one writer
+        # at a time: queueing this process's writers on an asyncio lock hands the database
+        # lock over without busy-handler sleeps (p99 of concurrent writes: ~1.2 s -> tens of ms).
+        self._sqlite_loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SqliteLoop]
+        self._sqlite_loops = weakref.WeakKeyDictionary()
 
     @property
     def dialect(self) -> str:
@@ -77,24 +96,48 @@ class Store:
 
         Never nest one inside another: on SQLite the inner one would wait for the outer.
         """
-        async with self._writer_turn(), self.engine.connect() as connection:
-            connection = await connection.execution_options(**{WRITE_OPTION: True})
-            transaction = await self._begin_writing(connection)
+        if self.dialect == "sqlite":
+            async with self._sqlite_begin() as connection:
+                yield connection
+            return
+        async with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @asynccontextmanager
+    async def _sqlite_begin(self) -> AsyncIterator[AsyncConnection]:
+        """BEGIN IMMEDIATE on this loop's write connection, in this process's writer queue.
+
+        The connection runs inline with no busy timeout (store/dialects.py): a BEGIN that finds
+        another process's write lock fails at once and is retried here with async sleeps, for
+        up to WRITER_PATIENCE, as a busy timeout would but without blocking the loop.
+        """
+        state = self._sqlite_loop()
+        async with state.writer_turn:
+            if state.writer is None:
+                connection = await self.engine.connect()
+                state.writer = await connection.execution_options(**{WRITE_OPTION: True})
+            connection = state.writer
+            sync = _started(connection)
+
+            async def begin() -> Transaction:
+                return sync.begin()
+
+            transaction = await self._retry_while_locked(begin)
             try:
                 yield connection
             except BaseException:
-                await transaction.rollback()
+                transaction.rollback()
+                if sync.invalidated:
+                    state.writer = None
                 raise
-            await transaction.commit()
+            transaction.commit()
 
-    async def _begin_writing(self, connection: AsyncConnection) -> AsyncTransaction:
-        """BEGIN, waiting (asleep, never blocking the loop) while another process writes.
-
-        SQLite's write connections run inline with no busy timeout (store/dialects.py): a
-        BEGIN IMMEDIATE that finds another process's write lock fails at once and is retried
-        here, for up to WRITER_PATIENCE like a busy timeout would.
-        """
-        return await self._retry_while_locked(connection.begin)
+    def _sqlite_loop(self) -> _SqliteLoop:
+        loop = asyncio.get_running_loop()
+        state = self._sqlite_loops.get(loop)
+        if state is None:
+            state = self._sqlite_loops[loop] = _SqliteLoop()
+        return state
 
     @staticmethod
     async def _retry_while_locked(action: Callable[[], Awaitable[T]]) -> T:
@@ -111,32 +154,32 @@ class Store:
             pause = min(pause * 2, 0.05)
 
     @asynccontextmanager
-    async def _writer_turn(self) -> AsyncIterator[None]:
-        if self.dialect != "sqlite":
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        lock = self._writer_locks.get(loop)
-        if lock is None:
-            lock = self._writer_locks[loop] = asyncio.Lock()
-        async with lock:
-            yield
-
-    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads only, in autocommit: no BEGIN/ROLLBACK round trips.
 
         Each statement sees committed data; a handler that must read several rows as one
-        consistent snapshot, or that writes, uses `begin()` instead.
+        consistent snapshot, or that writes, uses `begin()` instead. On SQLite every reader of
+        a loop shares one connection: its statements run inline, each to completion, and each
+        has its own cursor.
         """
+        if self.dialect == "sqlite":
+            state = self._sqlite_loop()
+            if state.reader is None or _started(state.reader).invalidated:
+                state.reader = await self.read_engine.connect()
+            yield state.reader
+            return
         async with self.read_engine.connect() as connection:
-            if self.dialect == "postgresql":
-                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             async with connection.begin():
                 yield connection
 
     async def close(self) -> None:
         """Release every pooled connection."""
+        for state in list(self._sqlite_loops.values()):
+            for connection in (state.reader, state.writer):
+                if connection is not None:
+                    _started(connection).close()  # inline: nothing to await
+        self._sqlite_loops.clear()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
         await self.engine.dispose()
