@@ -139,7 +139,10 @@ def token_request(url: str, client_id: str, secret: str, form: dict[str, str]) -
     return head.encode("latin-1") + body
 
 
-class _FormParser(html.parser.HTMLParser):
+class FormParser(html.parser.HTMLParser):
+    """The first form's action and its input fields (hidden ones filled in), as a browser
+    would post them (also used by pages.py)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.action: str | None = None
@@ -153,7 +156,7 @@ class _FormParser(html.parser.HTMLParser):
             self.fields[str(values["name"])] = values.get("value") or ""
 
 
-def _page_error(page: str) -> str:
+def page_error(page: str) -> str:
     """The visible text of a page, from its first alert on (the form's error message)."""
     start = max(page.find('role="alert"'), 0)
     return " ".join(re.sub(r"<[^>]+>", " ", page[start:]).split())[:300]
@@ -174,7 +177,7 @@ async def mint_code(url: str, client_id: str, username: str) -> str:
         if first.status_code != 302:
             raise RuntimeError(f"authorize: {first.status_code} {first.text[:300]}")
         page = await http.get(first.headers["location"])
-        parser = _FormParser()
+        parser = FormParser()
         parser.feed(page.text)
         if page.status_code != 200 or parser.action is None:
             raise RuntimeError(f"login page: {page.status_code} {page.text[:300]}")
@@ -183,8 +186,8 @@ async def mint_code(url: str, client_id: str, username: str) -> str:
         location = answer.headers.get("location", "")
         codes = parse_qs(urlsplit(location).query).get("code")
         if answer.status_code != 303 or not codes:
-            raise RuntimeError(f"login post: {answer.status_code} {_page_error(answer.text)}")
-        return codes[0]
+            raise RuntimeError(f"login post: {answer.status_code} {page_error(answer.text)}")
+        return str(codes[0])
 
 
 async def mint_codes(url: str, client_id: str, count: int, concurrency: int) -> list[str]:

@@ -22,6 +22,7 @@ import uvicorn
 from botocore.config import Config
 
 from cognate.app import create_app
+from cognate.clock import Clock, utc_now
 from cognate.settings import Settings
 from tests.databases import temporary_database
 
@@ -47,9 +48,9 @@ class RunningServer:
 class ServerThread:
     """Runs uvicorn for one app in a daemon thread until stopped."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
         config = uvicorn.Config(
-            create_app(settings),
+            create_app(settings, clock=clock),
             host=settings.host,
             port=settings.port,
             log_level="warning",
@@ -72,11 +73,14 @@ class ServerThread:
         self.thread.join(timeout=30)
 
 
-def start_server(data_dir: Path, **overrides: Any) -> tuple[ServerThread, RunningServer]:
-    """Start a server with `overrides` on a free port; the caller stops it."""
+def start_server(
+    data_dir: Path, *, clock: Clock = utc_now, **overrides: Any
+) -> tuple[ServerThread, RunningServer]:
+    """Start a server with `overrides` (and `clock`, for a time machine) on a free port; the
+    caller stops it."""
     port = free_port()
     settings = Settings(host="127.0.0.1", port=port, data_dir=data_dir, **overrides)
-    thread = ServerThread(settings)
+    thread = ServerThread(settings, clock)
     thread.start()
     return thread, RunningServer(
         url=f"http://127.0.0.1:{port}", settings=settings, data_dir=data_dir

@@ -123,9 +123,8 @@ def test_missing_or_wrong_verifier(server: RunningServer, web: CodeClient) -> No
     with httpx.Client() as http:
         code = query_of(sign_in(http, url, web.username).headers["location"])["code"]
         assert _exchange(server, web, code, None).json() == {"error": "invalid_grant"}
-        assert _exchange(server, web, code, verifier[:-1] + "A").json() == {
-            "error": "invalid_grant"
-        }
+        wrong = verifier[:-1] + ("B" if verifier.endswith("A") else "A")  # never the same
+        assert _exchange(server, web, code, wrong).json() == {"error": "invalid_grant"}
 
 
 def test_plain_pkce_refused(server: RunningServer, web: CodeClient) -> None:

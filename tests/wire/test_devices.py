@@ -219,6 +219,37 @@ def test_confirm_get_list_update_forget(idp_client):
         idp_client.admin_forget_device(UserPoolId=pool_id, Username="dora", DeviceKey=device.key)
 
 
+def refresh(idp_client: Any, client_id: str, result: Any, device_key: str) -> Any:
+    return idp_client.initiate_auth(
+        ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": result["RefreshToken"], "DEVICE_KEY": device_key},
+    )  # fmt: skip
+
+
+def test_forgetting_a_device_ends_its_refresh_tokens(idp_client):
+    """ForgetDevice and AdminForgetDevice: the forgotten device's refresh tokens fail from
+    then on ("all future calls to revalidate that device's refresh tokens will fail"), while
+    access tokens already issued stay valid and other devices' refresh tokens keep working."""
+    pool_id, client_id = device_pool(idp_client)
+    kept = sign_in(idp_client, client_id)["AuthenticationResult"]
+    kept_key = kept["NewDeviceMetadata"]["DeviceKey"]
+    for forget in ("ForgetDevice", "AdminForgetDevice"):
+        device, _ = confirmed_device(idp_client, client_id)
+        challenge = sign_in(idp_client, client_id, device.key)
+        result = device.prove(idp_client, client_id, challenge)["AuthenticationResult"]
+        assert "AuthenticationResult" in refresh(idp_client, client_id, result, device.key)
+        if forget == "ForgetDevice":
+            idp_client.forget_device(AccessToken=result["AccessToken"], DeviceKey=device.key)
+        else:
+            idp_client.admin_forget_device(
+                UserPoolId=pool_id, Username="dora", DeviceKey=device.key
+            )
+        with pytest.raises(idp_client.exceptions.NotAuthorizedException):
+            refresh(idp_client, client_id, result, device.key)
+        assert idp_client.get_user(AccessToken=result["AccessToken"])["Username"] == "dora"
+    assert "AuthenticationResult" in refresh(idp_client, client_id, kept, kept_key)
+
+
 def test_device_errors(idp_client):
     pool_id, client_id = device_pool(idp_client)
     result = sign_in(idp_client, client_id)["AuthenticationResult"]

@@ -297,3 +297,111 @@ def test_select_mfa_type_then_email_otp(env: Env) -> None:
     code = env.code_in_mail(address)
     done = respond(env, client_id, challenge, USERNAME=name, EMAIL_OTP_CODE=code)
     assert "AuthenticationResult" in done
+
+
+EMAIL_MFA: dict[str, Any] = {
+    "EmailMfaConfiguration": {"Message": "Your code: {####}", "Subject": "Sign-in code"}
+}
+
+
+def user_without_contact(env: Env, pool_id: str) -> str:
+    name = f"user{uuid.uuid4().hex[:8]}"
+    env.client.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS")
+    env.client.admin_set_user_password(
+        UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True
+    )
+    return name
+
+
+def test_mfa_setup_offers_and_sets_up_email(env: Env) -> None:
+    """MFA_SETUP answered with EMAIL (Amplify's CONTINUE_SIGN_IN_WITH_EMAIL_SETUP), then the
+    EMAIL_OTP challenge that proves the address."""
+    pool_id, client_id = setup_pool(env, "ON", **EMAIL_MFA, **TOTP_ONLY)
+    name = user_without_contact(env, pool_id)
+    challenge = start(env, client_id, name)
+    assert challenge["ChallengeName"] == "MFA_SETUP"
+    offered = json.loads(challenge["ChallengeParameters"]["MFAS_CAN_SETUP"])
+    assert offered == ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
+    with pytest.raises(env.client.exceptions.InvalidParameterException, match="email"):
+        respond(env, client_id, challenge, USERNAME=name, EMAIL="not-an-address")
+    address = email()
+    code_challenge = respond(env, client_id, challenge, USERNAME=name, EMAIL=address)
+    assert code_challenge["ChallengeName"] == "EMAIL_OTP"
+    parameters = code_challenge["ChallengeParameters"]
+    assert parameters["CODE_DELIVERY_DELIVERY_MEDIUM"] == "EMAIL"
+    assert parameters["CODE_DELIVERY_DESTINATION"].startswith(address[0])
+    assert address not in parameters["CODE_DELIVERY_DESTINATION"]
+    # The MFA_SETUP Session is spent: one setup answer, one code, one address.
+    with pytest.raises(env.client.exceptions.NotAuthorizedException, match="Invalid session"):
+        respond(env, client_id, challenge, USERNAME=name, EMAIL=email())
+    code = env.code_in_mail(address)
+    assert env.mail_to(address)["Subject"] == "Sign-in code"
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    with pytest.raises(env.client.exceptions.CodeMismatchException):
+        respond(env, client_id, code_challenge, USERNAME=name, EMAIL_OTP_CODE=wrong)
+    assert "email" not in {
+        item["Name"]
+        for item in env.client.admin_get_user(UserPoolId=pool_id, Username=name)["UserAttributes"]
+    }
+    done = respond(env, client_id, code_challenge, USERNAME=name, EMAIL_OTP_CODE=code)
+    payload = done["AuthenticationResult"]["IdToken"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    assert claims["email"] == address
+    user = env.client.admin_get_user(UserPoolId=pool_id, Username=name)
+    attributes = {item["Name"]: item["Value"] for item in user["UserAttributes"]}
+    assert attributes["email"] == address
+    assert attributes["email_verified"] == "true"
+    assert user["UserMFASettingList"] == ["EMAIL_OTP"]
+    assert user["PreferredMfaSetting"] == "EMAIL_OTP"
+    # From now on the set-up factor is asked for.
+    again = start(env, client_id, name)
+    assert again["ChallengeName"] == "EMAIL_OTP"
+    assert "AuthenticationResult" in respond(
+        env, client_id, again, USERNAME=name, EMAIL_OTP_CODE=env.code_in_mail(address)
+    )
+
+
+def test_email_only_pool_sets_up_email_and_refuses_email_where_not_offered(env: Env) -> None:
+    """A pool requiring MFA with email as its only factor asks a user without an address to
+    set one up (it used to be InvalidUserPoolConfigurationException); a TOTP-only pool does
+    not take EMAIL."""
+    pool_id, client_id = setup_pool(env, "ON", **EMAIL_MFA)
+    name = user_without_contact(env, pool_id)
+    challenge = start(env, client_id, name)
+    assert challenge["ChallengeName"] == "MFA_SETUP"
+    assert json.loads(challenge["ChallengeParameters"]["MFAS_CAN_SETUP"]) == ["EMAIL_OTP"]
+    address = email()
+    code_challenge = respond(env, client_id, challenge, USERNAME=name, EMAIL=address)
+    code = env.code_in_mail(address)
+    assert "AuthenticationResult" in respond(
+        env, client_id, code_challenge, USERNAME=name, EMAIL_OTP_CODE=code
+    )
+    totp_pool, totp_client = setup_pool(env, "ON", **TOTP_ONLY)
+    other = user_without_contact(env, totp_pool)
+    setup = start(env, totp_client, other)
+    with pytest.raises(env.client.exceptions.InvalidParameterException, match="Email MFA"):
+        respond(env, totp_client, setup, USERNAME=other, EMAIL=email())
+
+
+def test_forgot_password_keeps_mfa(env: Env) -> None:
+    """E52: ForgotPassword + ConfirmForgotPassword on a user with MFA; MFA is still asked."""
+    pool_id, client_id = setup_pool(env, "OPTIONAL", **TOTP_ONLY)
+    name, address = new_user(env, pool_id)
+    secret = with_totp(env, client_id, name)
+    env.client.forgot_password(ClientId=client_id, Username=name)
+    env.client.confirm_forgot_password(
+        ClientId=client_id,
+        Username=name,
+        ConfirmationCode=env.code_in_mail(address),
+        Password=PASSWORD + "2",
+    )
+    challenge = env.client.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD + "2"},
+    )
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    code = code_for(secret, steps_ahead=1)
+    assert "AuthenticationResult" in respond(
+        env, client_id, challenge, USERNAME=name, SOFTWARE_TOKEN_MFA_CODE=code
+    )

@@ -68,6 +68,8 @@ class AuthSession:
     so later steps (MFA, devices) know where the sign-in stands. The SRP values (the
     client's public A, the server's secret b and public B) are set for PASSWORD_VERIFIER only.
     `user_sub` is set for the sign-up and auto sign-in sessions only (`seal_for_user`).
+    `setup_email` is the address an EMAIL_OTP challenge of MFA_SETUP sent its code to: the
+    address becomes the user's (verified) email once the code proves it.
     """
 
     id: str
@@ -82,6 +84,7 @@ class AuthSession:
     srp_small_b: int | None = None
     srp_big_b: int | None = None
     user_sub: str | None = None
+    setup_email: str | None = None
 
 
 def new_session(
@@ -97,6 +100,7 @@ def new_session(
     srp_small_b: int | None = None,
     srp_big_b: int | None = None,
     user_sub: str | None = None,
+    setup_email: str | None = None,
 ) -> AuthSession:
     """A fresh session with a random id, valid from `now` for `validity`."""
     return AuthSession(
@@ -112,6 +116,7 @@ def new_session(
         srp_small_b=srp_small_b,
         srp_big_b=srp_big_b,
         user_sub=user_sub,
+        setup_email=setup_email,
     )
 
 
@@ -133,6 +138,8 @@ def seal(box: SecretBox, session: AuthSession, purpose: str) -> str:
     }
     if session.user_sub is not None:
         fields["s"] = session.user_sub
+    if session.setup_email is not None:
+        fields["e"] = session.setup_email
     plaintext = json.dumps(fields, separators=(",", ":")).encode()
     return base64.b64encode(box.encrypt(plaintext, purpose)).decode("ascii")
 
@@ -228,6 +235,7 @@ def _open(box: SecretBox, sealed: str, purpose: str) -> AuthSession | None:
             srp_small_b=_int(fields["b"]),
             srp_big_b=_int(fields["B"]),
             user_sub=fields.get("s"),
+            setup_email=fields.get("e"),
         )
     except ValueError:
         # A ciphertext that authenticates was written by `seal`; failing here means it was

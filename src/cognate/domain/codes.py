@@ -40,6 +40,14 @@ MAX_FAILED_ATTEMPTS = 5
 MAX_SENDS_PER_WINDOW = 5
 """Codes a user may request per purpose per `SEND_WINDOW` (Cognito: 5 resends an hour)."""
 SEND_WINDOW = timedelta(hours=1)
+SIGN_IN_SEND_BUDGET = "SENT:SIGN_IN"
+"""The `one_time_codes.purpose` of the row counting the sign-in codes sent to a user: SMS_MFA
+and EMAIL_OTP MFA codes, USER_AUTH's EMAIL_OTP / SMS_OTP codes and MFA_SETUP's email code,
+all media together. Cognito throttles these messages without publishing the number
+(maintainers: "we do not share externally the exact limits involved")."""
+MAX_SIGN_IN_SENDS_PER_WINDOW = 10
+"""Sign-in codes a user may be sent per `SEND_WINDOW`: a few sign-ins an hour, each with a
+resend or two, and not the unlimited SMS and email a script could otherwise trigger."""
 
 EXPIRED_MESSAGE = "Invalid code provided, please request a code again."
 MISMATCH_MESSAGE = "Invalid verification code provided, please try again."

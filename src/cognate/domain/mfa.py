@@ -135,8 +135,21 @@ def usable_factors(
 
 
 def setup_options(pool: PoolMfa) -> list[str]:
-    """MFA_SETUP's MFAS_CAN_SETUP: the factors a user can set up during sign-in (TOTP)."""
-    return [Factor.SOFTWARE_TOKEN_MFA.value] if pool.software_token else []
+    """MFA_SETUP's MFAS_CAN_SETUP: the factors a user can set up during sign-in, in ORDER.
+
+    TOTP (AssociateSoftwareToken and VerifySoftwareToken with the Session) and, in a pool
+    offering email MFA, EMAIL_OTP: the user answers MFA_SETUP with the address as EMAIL and
+    proves it with the code of the EMAIL_OTP challenge that follows (what Amplify's
+    CONTINUE_SIGN_IN_WITH_EMAIL_SETUP step sends). SMS cannot be set up this way: Cognito
+    has no MFA_SETUP answer that carries a phone number.
+    """
+    setups = ((Factor.SOFTWARE_TOKEN_MFA, pool.software_token), (Factor.EMAIL_OTP, pool.email))
+    return [factor.value for factor, is_offered in setups if is_offered]
+
+
+def can_set_up(pool: PoolMfa, factor: Factor) -> bool:
+    """Whether MFA_SETUP may be answered by setting up `factor` in `pool`."""
+    return factor.value in setup_options(pool)
 
 
 def next_challenge(
@@ -282,8 +295,14 @@ def legacy_settings(mfa: Mapping[str, Any], options: Sequence[Mapping[str, Any]]
 def with_software_token(mfa: Mapping[str, Any]) -> dict[str, Any]:
     """The user's MFA JSON once MFA_SETUP verified a software token: TOTP enabled, and
     preferred unless another factor already is."""
-    enabled = set(enabled_factors(mfa)) | {Factor.SOFTWARE_TOKEN_MFA}
-    preferred = mfa.get("PreferredMfaSetting") or Factor.SOFTWARE_TOKEN_MFA.value
+    return with_set_up(mfa, Factor.SOFTWARE_TOKEN_MFA)
+
+
+def with_set_up(mfa: Mapping[str, Any], factor: Factor) -> dict[str, Any]:
+    """The user's MFA JSON once MFA_SETUP set up `factor`: enabled, and preferred unless
+    another factor already is."""
+    enabled = set(enabled_factors(mfa)) | {factor}
+    preferred = mfa.get("PreferredMfaSetting") or factor.value
     updated = {key: value for key, value in mfa.items() if key not in _USER_KEYS}
     if mfa.get("MFAOptions"):
         updated["MFAOptions"] = mfa["MFAOptions"]

@@ -1,13 +1,14 @@
-"""The steps after the password on the hosted UI (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA,
-SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP), answered through the engine's own public
-surface: RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken.
+"""The hosted UI's sign-in through the engine's own public surface: the password step
+(hosted_ui/sign_in.py), then NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP,
+SELECT_MFA_TYPE and MFA_SETUP through RespondToAuthChallenge, AssociateSoftwareToken and
+VerifySoftwareToken.
 
 A step's state is the engine's Session string (sealed, expiring, bound to pool, client and
-challenge; codes bound to it), carried by the page in a hidden field: nothing is kept here.
-When the last step passes, the engine answers with tokens; the page only needs to know who
-signed in (to issue the authorization code), so it reads the user from the access token and
-revokes the refresh token at once, which revokes the pair (origin_jti): no credential that
-nobody holds stays valid.
+challenge; codes bound to it), carried by the page in a sealed cookie: nothing is kept here.
+The engine ends a hosted sign-in with `authenticated` rather than with tokens: PostAuthentication
+runs once, as the last step passes, and the tokens (and PreTokenGeneration, as
+TokenGeneration_HostedAuth) come only from the code exchange or the implicit redirect
+(oauth/authorize.py `complete`), so no credential is minted that nobody holds.
 """
 
 from __future__ import annotations
@@ -15,20 +16,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from cognate.auth import flow, sessions
+from cognate.auth import flow
 from cognate.auth.flow import Challenge
 from cognate.context import Context
 from cognate.domain.client import Client
-from cognate.domain.pool import Pool
 from cognate.domain.user import User
 from cognate.hosted_ui.forms import secret_hash_for
 from cognate.idp import auth as idp_auth
+from cognate.idp import auth_triggers
 from cognate.idp import mfa as idp_mfa
-from cognate.idp import mfa_challenges
-from cognate.store import tokens as token_store
-from cognate.tokens.issue import REFRESH_HASH_PURPOSE, authenticate_access_token
+from cognate.idp.sign_in_steps import Answer
 
 CODE_RESPONSE = {
     Challenge.SOFTWARE_TOKEN_MFA: "SOFTWARE_TOKEN_MFA_CODE",
@@ -38,6 +36,8 @@ CODE_RESPONSE = {
 """The ChallengeResponses entry carrying the page's `code` field, per code challenge."""
 
 ATTRIBUTE_PREFIX = "userAttributes."
+_SIGNED_IN = "cognate:hostedSignIn"
+"""The key of `authenticated`'s answer naming the user (never on the wire)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,27 +105,27 @@ async def prepared(ctx: Context, step: Step) -> Step:
     return step
 
 
-async def start(ctx: Context, pool: Pool, client: Client, user: User, challenge: str) -> Step:
-    """The first step after a checked password (the engine's next challenge for `user`): a
-    fresh Session, and for SMS_MFA / EMAIL_OTP the code sent, as InitiateAuth answers."""
-    now = ctx.clock()
-    session = sessions.new_session(
-        pool_id=pool.id,
-        client_id=client.id,
-        username=user.username,
-        challenge=challenge,
-        now=now,
-        validity=client.auth_session_validity,
+async def authenticated(ctx: Context, attempt: flow.Attempt) -> Answer:
+    """How the engine ends a hosted sign-in (sign_in_steps.Finish): PostAuthentication, and no
+    tokens yet; no device is remembered through the hosted UI."""
+    await auth_triggers.post_authentication(ctx, attempt)
+    return {_SIGNED_IN: attempt.user}
+
+
+async def outcome(ctx: Context, username: str, answer: Answer) -> Step | User:
+    """The engine's answer as the hosted UI's next step, or the signed-in user."""
+    user = answer.get(_SIGNED_IN)
+    if isinstance(user, User):
+        return user
+    if "AuthenticationResult" in answer:
+        # Every path the hosted UI drives ends with `authenticated`: tokens here are a bug.
+        raise AssertionError("the engine issued tokens to the hosted UI")
+    step = Step(
+        challenge=answer["ChallengeName"],
+        session=answer["Session"],
+        username=username,
+        parameters=answer.get("ChallengeParameters") or {},
     )
-    if challenge in mfa_challenges.CODE_CHALLENGES:
-        parameters = await mfa_challenges.send_code(
-            ctx, pool, user, challenge, session, client_id=client.id
-        )
-    else:
-        attempt = flow.Attempt(pool=pool, client=client, user=user)
-        parameters = flow.challenge_parameters(challenge, attempt)
-    sealed = sessions.seal(ctx.secrets, session, sessions.SESSION_PURPOSE)
-    step = Step(challenge=challenge, session=sealed, username=user.username, parameters=parameters)
     return await prepared(ctx, step)
 
 
@@ -138,25 +138,14 @@ async def answer(
     hashed = await secret_hash_for(ctx, client, step.username)
     if hashed is not None:
         challenge_responses["SECRET_HASH"] = hashed
-    result: Mapping[str, Any] = await idp_auth.respond_to_auth_challenge(
-        ctx,
-        {
-            "ClientId": client.id,
-            "ChallengeName": step.challenge,
-            "Session": step.session,
-            "ChallengeResponses": challenge_responses,
-        },
-    )
-    tokens = result.get("AuthenticationResult")
-    if tokens is not None:
-        return await _signed_in_user(ctx, tokens)
-    following = Step(
-        challenge=result["ChallengeName"],
-        session=result["Session"],
-        username=step.username,
-        parameters=result.get("ChallengeParameters") or {},
-    )
-    return await prepared(ctx, following)
+    request = {
+        "ClientId": client.id,
+        "ChallengeName": step.challenge,
+        "Session": step.session,
+        "ChallengeResponses": challenge_responses,
+    }
+    result = await idp_auth.answer_challenge(ctx, request, finish=authenticated)
+    return await outcome(ctx, step.username, result)
 
 
 async def verify_token(ctx: Context, step: Step, code: str) -> Step:
@@ -164,13 +153,3 @@ async def verify_token(ctx: Context, step: Step, code: str) -> Step:
     the MFA_SETUP challenge. EnableSoftwareTokenMFAException for a wrong code."""
     result = await idp_mfa.verify_software_token(ctx, {"Session": step.session, "UserCode": code})
     return Step(challenge=step.challenge, session=result["Session"], username=step.username)
-
-
-async def _signed_in_user(ctx: Context, tokens: Mapping[str, Any]) -> User:
-    grant = await authenticate_access_token(ctx, tokens["AccessToken"])
-    token_hash = ctx.secrets.keyed_hash(tokens["RefreshToken"], REFRESH_HASH_PURPOSE)
-    async with ctx.store.begin() as conn:
-        found = await token_store.find_refresh_token(conn, token_hash)
-        if found is not None:
-            await token_store.revoke_refresh_token(conn, found[0].id, ctx.clock())
-    return grant.user

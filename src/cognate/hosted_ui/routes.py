@@ -22,10 +22,9 @@ from cognate.domain.pool import Pool
 from cognate.errors import CognitoError, OAuthError
 from cognate.hosted_ui import pages
 from cognate.hosted_ui.account_routes import NOTICES, account_routes
-from cognate.hosted_ui.completion import signed_in
 from cognate.hosted_ui.forms import PageRequest, from_post, from_query, page_url, problem
 from cognate.hosted_ui.sign_in import check_password
-from cognate.hosted_ui.step_routes import begin, step_routes
+from cognate.hosted_ui.step_routes import after_step, step_routes
 from cognate.oauth.authorize import (
     authorize_client,
     authorize_request,
@@ -34,7 +33,9 @@ from cognate.oauth.authorize import (
     seal_request,
     sso_cookie_name,
     sso_user,
+    with_parameters,
 )
+from cognate.oauth.protocol import read_form
 
 _log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def hosted_ui_routes(ctx: Context, *, federate: Federate | None = None) -> list[
 
     async def authorize(request: Request) -> Response:
         """Go to the external provider the request names; else skip the form when the pool's
-        SSO cookie is valid (unless prompt=login)."""
+        SSO cookie is valid (unless prompt=login); prompt=none never shows the form."""
         try:
             page = await from_query(ctx, request.query_params)
             pool, client, checked = page.pool, page.client, page.authorize
@@ -100,12 +101,25 @@ def hosted_ui_routes(ctx: Context, *, federate: Federate | None = None) -> list[
                     raise OAuthError("invalid_request", "The identity provider does not exist.")
                 return await federate(request, page)
             session = await sso_user(ctx, pool, request.cookies.get(sso_cookie_name(pool.id)))
+            if checked.prompt_none and session is None:
+                return pages.redirect(with_parameters(checked.redirect_uri, {
+                    "error": "login_required", "state": checked.state,
+                }))  # fmt: skip
             if session is None or checked.prompt_login:
                 query = urlencode(list(request.query_params.multi_items()))
                 return pages.redirect(f"{ctx.base_url}/login?{query}")
             return pages.redirect(await complete(ctx, pool, client, checked, *session))
         except OAuthError as exc:
             return problem(exc)
+
+    async def authorize_post(request: Request) -> Response:
+        """OIDC Core §3.1.2.1: the authorization request may be a form POST; it is answered
+        as the same request made with GET (a 303 to it)."""
+        try:
+            form = await read_form(request)
+        except OAuthError as exc:
+            return problem(exc)
+        return pages.redirect(f"{ctx.base_url}/oauth2/authorize?{urlencode(form)}", 303)
 
     async def login_page(request: Request) -> Response:
         try:
@@ -137,6 +151,7 @@ def hosted_ui_routes(ctx: Context, *, federate: Federate | None = None) -> list[
 
     return [
         Route("/oauth2/authorize", authorize, methods=["GET"]),
+        Route("/oauth2/authorize", authorize_post, methods=["POST"]),
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["GET"]),
@@ -154,13 +169,11 @@ async def _sign_in(ctx: Context, request: Request, page: PageRequest) -> Respons
         return _login_form(ctx, request, page, error="Enter your username and password.",
                            username=username, status_code=400)  # fmt: skip
     try:
-        user, challenge = await check_password(ctx, page.pool, page.client, username, password)
-        if challenge is not None:
-            return await begin(ctx, page, user, challenge)
+        outcome = await check_password(ctx, page.pool, page.client, username, password)
     except CognitoError as exc:
         return _login_form(ctx, request, page, error=exc.message or exc.name,
                            username=username, status_code=400)  # fmt: skip
-    return await signed_in(ctx, page, user)
+    return await after_step(ctx, page, outcome)
 
 
 async def _checked(ctx: Context, params: Mapping[str, str]) -> tuple[Pool, Client, str]:

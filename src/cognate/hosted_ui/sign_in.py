@@ -1,28 +1,23 @@
-"""The hosted UI's password step, made of the sign-in engine's own pieces (never a copy).
+"""The hosted UI's password step: the sign-in engine's own (idp/sign_in_steps.py), never a copy.
 
-The same order as USER_PASSWORD_AUTH in idp/auth.py: find the user (or a decoy doing the same
-work, so the page never tells whether an account exists), claim the attempt against the
-lockout counter before checking the password, check it off the event loop, clear the counter
-on success, then the engine's state checks and its next challenge. PreAuthentication and
-PostAuthentication fire here as they do for the API.
+Only whom the step is about is the hosted UI's choice: an unknown name gets a decoy doing the
+same work whatever PreventUserExistenceErrors says, so the page never tells whether an account
+exists. Then, as for USER_PASSWORD_AUTH: PreAuthentication, the attempt claimed against the
+lockout counter before the password is checked off the event loop, the user's state checks,
+and the next challenge; or, when none is left, the engine ends the sign-in with the hosted UI's
+`authenticated` (PostAuthentication, no tokens: those come at the code exchange).
 """
 
 from __future__ import annotations
-
-from datetime import datetime
-
-import anyio
 
 from cognate.auth import flow
 from cognate.context import Context
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
-from cognate.errors import NotAuthorizedException
-from cognate.idp import auth_triggers
-from cognate.idp.sign_in_subjects import lockout_attempt
+from cognate.hosted_ui.challenges import Step, authenticated, outcome
+from cognate.idp import auth_triggers, sign_in_steps
 from cognate.idp.user_lookup import find_user
-from cognate.store import sign_in as sign_in_store
 
 
 async def _subject(ctx: Context, pool: Pool, name: str) -> flow.Subject:
@@ -35,24 +30,13 @@ async def _subject(ctx: Context, pool: Pool, name: str) -> flow.Subject:
 
 async def check_password(
     ctx: Context, pool: Pool, client: Client, name: str, password: str
-) -> tuple[User, str | None]:
-    """The user whose password this is and the engine's next challenge (None: tokens may be
-    issued); Cognito's errors otherwise (incorrect, locked out, disabled, unconfirmed…)."""
+) -> Step | User:
+    """The first step after the password, or the user when none is left; Cognito's errors
+    otherwise (incorrect, locked out, disabled, unconfirmed…)."""
     subject = await _subject(ctx, pool, name)
     await auth_triggers.pre_authentication(ctx, pool, client, subject, name, {})
-    async with lockout_attempt(ctx, pool, subject):
-        is_correct = await anyio.to_thread.run_sync(
-            flow.password_matches, ctx.secrets, pool.id, subject, password
-        )
-        if not is_correct or subject.user is None:
-            raise NotAuthorizedException(flow.INCORRECT)
-    async with ctx.store.begin() as conn:
-        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
-    now: datetime = ctx.clock()
-    flow.check_can_sign_in(pool, subject.user, now)
-    attempt = flow.Attempt(pool=pool, client=client, user=subject.user)
-    challenge = flow.next_challenge(attempt)
-    if challenge is None:
-        # Later steps finish through RespondToAuthChallenge, which runs it itself.
-        await auth_triggers.post_authentication(ctx, attempt)
-    return subject.user, challenge
+    answer = await sign_in_steps.prove_password(
+        ctx, pool, client, subject, password, {}, None, finish=authenticated
+    )
+    username = subject.user.username if subject.user is not None else name
+    return await outcome(ctx, username, answer)

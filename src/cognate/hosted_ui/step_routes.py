@@ -41,10 +41,12 @@ _FACTOR_NAMES = {
 }
 
 
-async def begin(ctx: Context, page: PageRequest, user: User, challenge: str) -> Response:
-    """After the password: the engine's first challenge started, 303 to its page."""
-    step = await challenges.start(ctx, page.pool, page.client, user, challenge)
-    return _to_step(ctx, page, step)
+async def after_step(ctx: Context, page: PageRequest, outcome: Step | User) -> Response:
+    """After a passed step (the password or a later one): a 303 to the next step's page, or
+    the SSO cookie and a 303 to the client with the code."""
+    if isinstance(outcome, User):
+        return await signed_in(ctx, page, outcome)
+    return _to_step(ctx, page, outcome)
 
 
 def _to_step(ctx: Context, page: PageRequest, step: Step) -> Response:
@@ -131,9 +133,7 @@ async def _answer(ctx: Context, request: Request, page: PageRequest, step: Step)
     except CognitoError as exc:
         message = exc.message or exc.name
         return _step_page(ctx, request, page, step, error=message, status_code=400)
-    if isinstance(outcome, User):
-        return await signed_in(ctx, page, outcome)
-    return _to_step(ctx, page, outcome)
+    return await after_step(ctx, page, outcome)
 
 
 def step_routes(ctx: Context) -> list[Route]:

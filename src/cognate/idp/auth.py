@@ -145,7 +145,24 @@ async def _initiate(
     return await sign_in_steps.password_sign_in(ctx, pool, client, parameters, metadata)
 
 
-async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, Any]) -> Answer:
+async def answer_challenge(
+    ctx: Context, req: Mapping[str, Any], *, finish: sign_in_steps.Finish
+) -> Answer:
+    """RespondToAuthChallenge whose sign-in, once its last step passes, ends with `finish`
+    instead of the tokens: the hosted UI's steps, whose tokens come from the code exchange
+    (TokenGeneration_HostedAuth), so that PreTokenGeneration runs once per sign-in."""
+    pool, client = await _pool_and_client(ctx, None, req["ClientId"])
+    return await _respond(ctx, pool, client, req, finish=finish)
+
+
+async def _respond(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    req: Mapping[str, Any],
+    *,
+    finish: sign_in_steps.Finish = auth_triggers.complete_sign_in,
+) -> Answer:
     responses: Mapping[str, str] = req.get("ChallengeResponses") or {}
     metadata: Mapping[str, str] = req.get("ClientMetadata") or {}
     challenge = req["ChallengeName"]
@@ -158,7 +175,7 @@ async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, A
         return await device_auth.answer_device_srp_auth(ctx, pool, client, req)
     if challenge == Challenge.DEVICE_PASSWORD_VERIFIER:
         attempt = await device_auth.answer_device_password_verifier(ctx, pool, client, req)
-        return await sign_in_steps.continue_sign_in(ctx, attempt)
+        return await sign_in_steps.continue_sign_in(ctx, attempt, finish=finish)
     sealed = req.get("Session")
     if not sealed:
         raise InvalidParameterException("Missing required parameter Session")
@@ -174,9 +191,11 @@ async def _respond(ctx: Context, pool: Pool, client: Client, req: Mapping[str, A
     if user_auth.is_first_factor_code(session):
         return await user_auth.answer_code(ctx, pool, client, session, name, responses, metadata)
     if challenge == Challenge.NEW_PASSWORD_REQUIRED:
-        return await _answer_new_password(ctx, pool, client, session, name, responses, metadata)
+        return await _answer_new_password(
+            ctx, pool, client, session, name, responses, metadata, finish
+        )
     if challenge in mfa_challenges.ANSWERED_WITH_CODE | mfa_challenges.CHOICES:
-        return await _answer_mfa(ctx, pool, client, session, name, responses, metadata)
+        return await _answer_mfa(ctx, pool, client, session, name, responses, metadata, finish)
     # Any other challenge name can only have come with a session this engine never issued.
     raise NotAuthorizedException(sessions.INVALID_SESSION)
 
@@ -228,6 +247,7 @@ async def _answer_new_password(
     name: str,
     responses: Mapping[str, str],
     metadata: Mapping[str, str],
+    finish: sign_in_steps.Finish,
 ) -> Answer:
     """NEW_PASSWORD_REQUIRED: set the user's own password and missing attributes, confirm."""
     password = flow.required(responses, "NEW_PASSWORD")
@@ -262,7 +282,7 @@ async def _answer_new_password(
         pool=pool, client=client, user=current, completed=completed, client_metadata=metadata,
         device=device,
     )  # fmt: skip
-    return await sign_in_steps.continue_sign_in(ctx, attempt)
+    return await sign_in_steps.continue_sign_in(ctx, attempt, finish=finish)
 
 
 async def _answer_mfa(
@@ -273,6 +293,7 @@ async def _answer_mfa(
     name: str,
     responses: Mapping[str, str],
     metadata: Mapping[str, str],
+    finish: sign_in_steps.Finish,
 ) -> Answer:
     """An MFA challenge's answer (idp/mfa_challenges.py). A code is claimed against the
     lockout counter like a password, so wrong codes lock the account as wrong passwords do."""
@@ -281,11 +302,15 @@ async def _answer_mfa(
     )
     if subject.user is None:
         raise NotAuthorizedException(sessions.INVALID_SESSION)
+    if mfa_challenges.is_email_setup(session, responses):
+        return await mfa_challenges.start_email_setup(
+            ctx, pool, subject.user, session, responses, metadata
+        )
     if session.challenge in mfa_challenges.CHOICES:
         completed = await mfa_challenges.settle_choice(ctx, pool, subject.user, session, responses)
     else:
         async with lockout_attempt(ctx, pool, subject):
-            await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
+            await mfa_challenges.check_code_answer(ctx, pool, subject.user, session, responses)
         completed = (*session.completed, session.challenge)
     async with ctx.store.begin() as conn:
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
@@ -297,7 +322,7 @@ async def _answer_mfa(
         pool=pool, client=client, user=current, completed=completed, client_metadata=metadata,
         device=device,
     )  # fmt: skip
-    return await sign_in_steps.continue_sign_in(ctx, attempt)
+    return await sign_in_steps.continue_sign_in(ctx, attempt, finish=finish)
 
 
 @idp.operation("ChangePassword")

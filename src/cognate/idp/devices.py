@@ -124,8 +124,11 @@ async def admin_update_device_status(
 
 @idp.operation("ForgetDevice")
 async def forget_device(ctx: Context, req: shapes.ForgetDeviceRequest) -> None:
-    """Forget a device: it no longer skips MFA and is listed nowhere; refresh tokens bound to
-    it stay bound to its key, so they can no longer be used without it."""
+    """Forget a device: it no longer skips MFA and is listed nowhere, and the refresh tokens
+    bound to it stop working (AWS blog "Tracking and remembering devices using Amazon Cognito
+    Your User Pools": "the ForgetDevice API can be used to forget that specific device, and as
+    a result, all future calls to revalidate that device's refresh tokens will fail"). Access
+    tokens already issued stay valid until they expire, as Cognito's do."""
     _pool, user = await _signed_in(ctx, req.get("AccessToken"))
     await _forget(ctx, user, req["DeviceKey"])
 
@@ -197,3 +200,4 @@ async def _forget(ctx: Context, user: User, key: str) -> None:
     async with ctx.store.begin() as conn:
         if not await device_store.delete_device(conn, user.id, key):
             raise ResourceNotFoundException(DEVICE_NOT_FOUND)
+        await device_store.end_refresh_tokens(conn, user.id, key, ctx.clock())

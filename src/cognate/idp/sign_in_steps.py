@@ -9,7 +9,7 @@ exponentiations in a worker thread, with no transaction open.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import anyio
@@ -26,6 +26,10 @@ from cognate.idp.sign_in_subjects import find_named_user, lockout_attempt
 from cognate.store import sign_in as sign_in_store
 
 Answer = dict[str, Any]
+Finish = Callable[[Context, flow.Attempt], Awaitable[Answer]]
+"""How a sign-in whose every step passed ends: by default PostAuthentication and the tokens
+(auth_triggers.complete_sign_in); the hosted UI passes its own ending, whose tokens are issued
+later, at the code exchange (hosted_ui/challenges.py)."""
 
 
 async def password_sign_in(
@@ -61,6 +65,8 @@ async def prove_password(
     password: str,
     metadata: Mapping[str, str],
     device: Device | None,
+    *,
+    finish: Finish = auth_triggers.complete_sign_in,
 ) -> Answer:
     """Claim the attempt against the lockout counter, check `password` (decoys do the same
     work, and are never right), then answer as `after_proof` does. PreAuthentication has
@@ -70,7 +76,9 @@ async def prove_password(
         is_correct = flow.password_matches(ctx.secrets, pool.id, subject, password)
         if not is_correct:
             raise NotAuthorizedException(flow.INCORRECT)
-    return await after_proof(ctx, pool, client, subject, metadata=metadata, device=device)
+    return await after_proof(
+        ctx, pool, client, subject, metadata=metadata, device=device, finish=finish
+    )
 
 
 async def after_proof(
@@ -82,6 +90,7 @@ async def after_proof(
     metadata: Mapping[str, str],
     completed: tuple[str, ...] = (),
     device: Device | None = None,
+    finish: Finish = auth_triggers.complete_sign_in,
 ) -> Answer:
     """Answer a proven password: Cognito's error, or the next challenge, or tokens."""
     if subject.user is None:
@@ -94,16 +103,18 @@ async def after_proof(
     async with sign_in_store.clearing_failures(
         ctx.store, pool_id=pool.id, subject=subject.lockout_key
     ):
-        return await continue_sign_in(ctx, attempt)
+        return await continue_sign_in(ctx, attempt, finish=finish)
 
 
-async def continue_sign_in(ctx: Context, attempt: flow.Attempt) -> Answer:
-    """After a proven step: the user's state checks, then the next challenge or tokens."""
+async def continue_sign_in(
+    ctx: Context, attempt: flow.Attempt, *, finish: Finish = auth_triggers.complete_sign_in
+) -> Answer:
+    """After a proven step: the user's state checks, then the next challenge or `finish`."""
     now = ctx.clock()
     flow.check_can_sign_in(attempt.pool, attempt.user, now)
     challenge = flow.next_challenge(attempt)
     if challenge is None:
-        return await auth_triggers.complete_sign_in(ctx, attempt)
+        return await finish(ctx, attempt)
     session = sessions.new_session(
         pool_id=attempt.pool.id,
         client_id=attempt.client.id,

@@ -215,7 +215,7 @@ async def answer_code(
     async with lockout_attempt(ctx, pool, subject):
         if subject.user is None:
             raise CodeMismatchException(mfa_challenges.MISMATCH)
-        await mfa_challenges.check_code_answer(ctx, subject.user, session, responses)
+        await mfa_challenges.check_code_answer(ctx, pool, subject.user, session, responses)
     async with ctx.store.begin() as conn:
         await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
         current = await find_user(conn, pool, subject.user.username)

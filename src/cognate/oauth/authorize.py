@@ -57,6 +57,9 @@ class AuthorizeRequest:
     nonce: str | None
     code_challenge: str | None
     prompt_login: bool
+    # OIDC Core §3.1.2.1 prompt=none: sign in silently from the SSO session or answer
+    # login_required, never show a page (Cognito's "The authorize endpoint", prompt).
+    prompt_none: bool = False
     # Managed login's `lang`, as given (bounded); the pages pick their language from it.
     lang: str | None = None
 
@@ -100,6 +103,9 @@ def authorize_request(
         challenge = check_code_challenge(
             params.get("code_challenge"), params.get("code_challenge_method")
         )
+        prompts = set((params.get("prompt") or "").split())
+        if "none" in prompts and len(prompts) > 1:
+            raise OAuthError("invalid_request", "prompt=none allows no other value")
     except OAuthError as exc:
         raise RedirectError(exc.error, redirect_uri=redirect_uri, state=state) from exc
     return AuthorizeRequest(
@@ -110,7 +116,8 @@ def authorize_request(
         state=state,
         nonce=params.get("nonce"),
         code_challenge=challenge,
-        prompt_login="login" in (params.get("prompt") or "").split(),
+        prompt_login="login" in prompts,
+        prompt_none="none" in prompts,
         lang=(params.get("lang") or "")[:_MAX_LANG] or None,
     )
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.domain.device import Device, RememberedStatus
-from cognate.store.tables import devices
+from cognate.store.tables import devices, refresh_tokens
 
 _devices = devices.c
 
@@ -122,6 +122,24 @@ async def delete_device(conn: AsyncConnection, user_id: int, key: str) -> bool:
         devices.delete().where(_devices.device_key == key, _devices.user_id == user_id)
     )
     return bool(deleted.rowcount)
+
+
+async def end_refresh_tokens(conn: AsyncConnection, user_id: int, key: str, now: datetime) -> int:
+    """Make the user's refresh tokens bound to device `key` unusable from `now`; how many.
+
+    They expire now rather than being revoked: a revoked refresh token also revokes the access
+    tokens minted from it (their origin_jti), and forgetting a device leaves those valid.
+    """
+    ended = await conn.execute(
+        refresh_tokens.update()
+        .where(
+            refresh_tokens.c.user_id == user_id,
+            refresh_tokens.c.device_key == key,
+            refresh_tokens.c.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    return int(ended.rowcount or 0)
 
 
 async def list_devices(

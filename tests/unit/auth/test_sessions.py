@@ -38,6 +38,8 @@ SESSIONS = st.builds(
     srp_a=BIG,
     srp_small_b=BIG,
     srp_big_b=BIG,
+    user_sub=st.none() | NAMES,
+    setup_email=st.none() | NAMES,
 )
 
 

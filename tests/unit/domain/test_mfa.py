@@ -83,6 +83,22 @@ def test_on_without_factor_uses_phone_then_setup() -> None:
         mfa.next_challenge(sms_only, {}, {}, ())
 
 
+def test_email_is_set_up_when_the_user_has_no_address() -> None:
+    """MFAS_CAN_SETUP lists TOTP then EMAIL_OTP; a user with an email needs no setup (the
+    address stands in), one without is asked to set one up."""
+    email_only = pool("ON", EmailMfaConfiguration=ALL["EmailMfaConfiguration"])
+    assert mfa.next_challenge(email_only, {}, {}, ()) == "MFA_SETUP"
+    assert mfa.next_challenge(email_only, {}, REACHABLE, ()) == "EMAIL_OTP"
+    assert mfa.setup_options(mfa.pool_mfa(email_only)) == ["EMAIL_OTP"]
+    assert mfa.setup_options(mfa.pool_mfa(pool("ON"))) == ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
+    assert mfa.can_set_up(mfa.pool_mfa(email_only), Factor.EMAIL_OTP)
+    assert not mfa.can_set_up(mfa.pool_mfa(email_only), Factor.SOFTWARE_TOKEN_MFA)
+    assert not mfa.can_set_up(mfa.pool_mfa(pool("ON")), Factor.SMS_MFA)
+    assert mfa.with_set_up({}, Factor.EMAIL_OTP) == enabled(
+        Factor.EMAIL_OTP, preferred=Factor.EMAIL_OTP
+    )
+
+
 def test_legacy_pool_sms_configuration_offers_sms() -> None:
     legacy = {"MfaConfiguration": "OPTIONAL", "SmsConfiguration": {"SnsCallerArn": "x"}}
     assert mfa.pool_mfa(legacy).sms
