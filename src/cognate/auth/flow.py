@@ -250,7 +250,7 @@ class VerifierStart:
 
 
 def start_password_verifier(box: SecretBox, pool_id: str, subject: Subject) -> VerifierStart:
-    """Pick b and compute B for the subject's verifier. CPU-heavy: one modexp."""
+    """Pick b and compute B for the subject's verifier: one fixed-base g^b (srp.g_pow)."""
     salt, verifier = load_verifier(box, pool_id, subject)
     small_b, big_b = srp.start(verifier)
     return VerifierStart(salt=salt, small_b=small_b, big_b=big_b)

@@ -183,9 +183,7 @@ async def _password_verifier(ctx: Context, sign_in: CustomSignIn) -> Answer:
     """PASSWORD_VERIFIER inside the custom flow: the SECRET_BLOCK is marked CUSTOM_MARK and
     named by the Session, which carries the history."""
     pool, client, subject = sign_in.pool, sign_in.client, sign_in.subject
-    start = await anyio.to_thread.run_sync(
-        flow.start_password_verifier, ctx.secrets, pool.id, subject
-    )
+    start = flow.start_password_verifier(ctx.secrets, pool.id, subject)  # inline: one g_pow
     session = sessions.new_session(
         pool_id=pool.id, client_id=client.id, username=subject.user_id_for_srp,
         challenge=Challenge.PASSWORD_VERIFIER, now=ctx.clock(),

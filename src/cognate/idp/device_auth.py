@@ -65,7 +65,7 @@ async def answer_device_srp_auth(
     )
     device = await _remembered(ctx, subject.user, device_key)
     salt, verifier = _open(ctx, device)
-    small_b, big_b = await anyio.to_thread.run_sync(srp.start, verifier)
+    small_b, big_b = srp.start(verifier)  # inline: one fixed-base g^b (srp.g_pow)
     now = ctx.clock()
     async with ctx.store.begin() as conn:
         await sessions.spend(conn, session, now=now)
