@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import hashlib
 import hmac
 import json
 import uuid
@@ -55,7 +56,6 @@ TIMESTAMP_SKEW: Final = timedelta(minutes=5)
 """How far a PASSWORD_VERIFIER TIMESTAMP may be from the server clock (Cognito is strict)."""
 
 _DECOY_ID = "sign-in-decoy-id"
-_DECOY_SALT = "sign-in-decoy-salt"
 _DECOY_VERIFIER = "sign-in-decoy-verifier"
 _FAILURE_SUBJECT = "sign-in-failure-subject"
 _ATTRIBUTE_PREFIX = "userAttributes."
@@ -205,16 +205,16 @@ def decoy_id(box: SecretBox, pool: Pool, name: str) -> str:
 def decoy_verifier(box: SecretBox, pool_id: str, user_id_for_srp: str) -> tuple[bytes, int]:
     """A deterministic (salt, v) for a decoy, shaped like a real credential's.
 
-    The salt is 16 bytes like a real one; v is a keyed-hash expansion reduced mod N, which no
-    password matches. Deriving v needs no exponentiation, so the SRP start that follows costs
-    exactly what it costs for a real user.
+    The salt is 16 bytes like a real one; v is a SHAKE-256 expansion of a keyed hash, reduced
+    mod N, which no password matches. Deriving both costs about what opening a real credential
+    does (one AES-GCM decryption): a test can time a wrong password against an unknown name
+    to tens of microseconds (tests/wire/test_timing.py). Deriving v needs no exponentiation,
+    so the SRP start that follows costs exactly what it costs for a real user.
     """
-    seed = f"{pool_id}\x00{user_id_for_srp}"
-    salt = bytes.fromhex(box.keyed_hash(seed, _DECOY_SALT))[: srp.SALT_BYTES]
-    blocks = "".join(
-        box.keyed_hash(f"{seed}\x00{index}", _DECOY_VERIFIER) for index in range(srp.N_BYTES // 32)
-    )
-    return salt, int(blocks, 16) % srp.N
+    seed = bytes.fromhex(box.keyed_hash(f"{pool_id}\x00{user_id_for_srp}", _DECOY_VERIFIER))
+    stream = hashlib.shake_256(seed).digest(srp.SALT_BYTES + srp.N_BYTES)
+    salt, blocks = stream[: srp.SALT_BYTES], stream[srp.SALT_BYTES :]
+    return salt, int.from_bytes(blocks, "big") % srp.N
 
 
 def load_verifier(box: SecretBox, pool_id: str, subject: Subject) -> tuple[bytes, int]:
