@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
 from tests.conftest import RunningServer
 
@@ -48,9 +49,13 @@ def test_ks_helper_sanity() -> None:
     assert p < 1e-4
 
 
+@pytest.mark.parametrize("aliases", [[], ["email", "preferred_username"]])
 def test_unknown_user_and_wrong_password_take_the_same_time(
-    server: RunningServer, idp_client: Any, pool_id: str
+    server: RunningServer, idp_client: Any, aliases: list[str]
 ) -> None:
+    """Also in a pool with sign-in aliases, where an unknown name is looked up as an alias too."""
+    pool = idp_client.create_user_pool(PoolName="timing", AliasAttributes=aliases)["UserPool"]
+    pool_id = pool["Id"]
     client_id = idp_client.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName="timing",

@@ -32,10 +32,11 @@ from cognate.store.sign_in import Claim
 async def find_named_user(
     ctx: Context, pool: Pool, client: Client, name: str, secret_hash: str | None
 ) -> User | None:
-    """Check the client's SECRET_HASH for `name`, then find the user `name` names, if any."""
+    """Check the client's SECRET_HASH for `name`, then find the user `name` names, if any,
+    with the same queries whether it names one or not (security-test-plan.md A3)."""
     async with ctx.store.read() as conn:
         await check_secret_hash_for(ctx, conn, client, (name,), secret_hash)
-        return await find_user(conn, pool, name)
+        return await find_user(conn, pool, name, same_queries=True)
 
 
 async def find_subject(

@@ -18,7 +18,12 @@ from cognate.store import users as user_store
 
 
 async def find_user(
-    conn: AsyncConnection, pool: Pool, username: str, *, is_username_missing: bool = False
+    conn: AsyncConnection,
+    pool: Pool,
+    username: str,
+    *,
+    is_username_missing: bool = False,
+    same_queries: bool = False,
 ) -> User | None:
     """The user `username` names in `pool`, or None.
 
@@ -26,13 +31,17 @@ async def find_user(
     case-sensitive), then the aliases in the order email, phone_number, preferred_username.
     Only aliases a user currently holds match (see domain.attributes.aliases_of).
     `is_username_missing`: the caller already looked the username up and found nobody.
+    `same_queries`: look the aliases up even after the username matched, so that an unknown
+    name costs what a known one does (sign-in, where that time must not tell them apart).
     """
+    candidates = {kind: alias_key(pool, kind, username) for kind in lookup_kinds(pool)}
     if not is_username_missing:
         key = username_key(username, case_sensitive=pool.is_case_sensitive)
         user = await user_store.get_user(conn, pool.id, key)
         if user is not None:
+            if same_queries:
+                await user_store.find_by_aliases(conn, pool.id, candidates)
             return user
-    candidates = {kind: alias_key(pool, kind, username) for kind in lookup_kinds(pool)}
     found = await user_store.find_by_aliases(conn, pool.id, candidates)
     for kind in ALIAS_KINDS:
         if kind in found:

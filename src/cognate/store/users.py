@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -174,20 +175,32 @@ async def find_by_aliases(
     """The users holding the aliases `candidates` (kind -> value key), by kind, in one query."""
     if not candidates:
         return {}
-    query = (
+    query = _alias_query(tuple(candidates))
+    parameters = {f"key_{kind}": key for kind, key in candidates.items()}
+    parameters["pool_id"] = pool_id
+    rows = (await conn.execute(query, parameters)).all()
+    return {row.kind: user_from_row(row) for row in rows}
+
+
+@functools.cache
+def _alias_query(kinds: tuple[str, ...]) -> sa.Select[Any]:
+    # Built once per combination of kinds (a pool has at most three): building and caching a
+    # fresh statement per sign-in cost more than running it.
+    return (
         sa.select(aliases.c.kind, users)
         .join(users, aliases.c.user_id == users.c.id)
         .where(
-            aliases.c.pool_id == pool_id,
+            aliases.c.pool_id == sa.bindparam("pool_id"),
             sa.or_(
                 *(
-                    sa.and_(aliases.c.kind == kind, aliases.c.value_key == key)
-                    for kind, key in candidates.items()
+                    sa.and_(
+                        aliases.c.kind == kind, aliases.c.value_key == sa.bindparam(f"key_{kind}")
+                    )
+                    for kind in kinds
                 )
             ),
         )
     )
-    return {row.kind: user_from_row(row) for row in (await conn.execute(query)).all()}
 
 
 async def set_aliases(
