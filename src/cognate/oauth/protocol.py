@@ -24,8 +24,7 @@ from cognate.context import Context
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.errors import OAuthError
-from cognate.store.clients import client_secret_values, get_client
-from cognate.store.pools import get_pool
+from cognate.store.clients import client_secret_values, get_client_with_pool
 
 # Far above any legitimate token request; a bigger body is refused unread.
 MAX_FORM_BYTES = 64 * 1024
@@ -117,11 +116,11 @@ async def authenticate_client(
     if "client_id" in form and form["client_id"] != presented.client_id:
         raise _invalid_client()
     async with ctx.store.read() as conn:
-        client = await get_client(conn, None, presented.client_id)
-        pool = await get_pool(conn, client.pool_id) if client is not None else None
-        secrets = await client_secret_values(conn, ctx.secrets, client.id) if client else []
-    if client is None or pool is None:
-        raise _invalid_client()
+        found = await get_client_with_pool(conn, presented.client_id)
+        if found is None:
+            raise _invalid_client()
+        client, pool = found
+        secrets = await client_secret_values(conn, ctx.secrets, client.id)
     if client.has_secret:
         if presented.secret is None or not _secret_matches(presented.secret, secrets):
             raise _invalid_client()

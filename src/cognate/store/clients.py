@@ -154,16 +154,19 @@ async def insert_secret(
     )
 
 
+# Built once: read on every sign-in and token request of a client with a secret.
+_SECRETS = (
+    client_secrets.select()
+    .where(client_secrets.c.client_id == sa.bindparam("client_id"))
+    .order_by(client_secrets.c.created_at, client_secrets.c.id)
+)
+
+
 async def list_secrets(conn: AsyncConnection, client_id: str) -> list[StoredSecret]:
     """The client's secrets, oldest first."""
-    query = (
-        client_secrets.select()
-        .where(client_secrets.c.client_id == client_id)
-        .order_by(client_secrets.c.created_at, client_secrets.c.id)
-    )
     return [
         StoredSecret(id=row.id, ciphertext=row.secret, created_at=row.created_at)
-        for row in await conn.execute(query)
+        for row in await conn.execute(_SECRETS, {"client_id": client_id})
     ]
 
 

@@ -384,7 +384,8 @@ async def issue_client_token(
         validity=client.access_token_validity,
         jti=str(uuid.uuid4()),
     )
-    access_token = await anyio.to_thread.run_sync(_sign, access_key, claims)
+    # One signature (~0.25 ms): inline costs less CPU than a worker-thread hand-off.
+    access_token = _sign(access_key, claims)
     return {
         "access_token": access_token,
         "expires_in": int(client.access_token_validity.total_seconds()),
