@@ -10,7 +10,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -101,3 +101,41 @@ def sign_in(
     action, fields = login_form(page.text)
     fields.update(username=username, password=password)
     return http.post(action, data=fields)
+
+
+class Browser:
+    """httpx following the hosted UI's forms for one PKCE code-flow authorize request of
+    `client_id` (registered with CALLBACK and the openid and email scopes)."""
+
+    def __init__(self, base_url: str, client_id: str) -> None:
+        self.base_url, self.client_id = base_url, client_id
+        self.http = httpx.Client()
+        self.verifier, challenge = pkce_pair()
+        self.query = urlencode({
+            "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK,
+            "scope": "openid email", "code_challenge": challenge, "code_challenge_method": "S256",
+        })  # fmt: skip
+
+    def page_url(self, path: str) -> str:
+        """The hosted-UI page `path` (/login, /forgotPassword…) serving the authorize request."""
+        return f"{self.base_url}{path}?{self.query}"
+
+    def submit(self, url: str, **fields: str) -> httpx.Response:
+        """GET the page at `url`, POST its form with `fields`; the answer, not followed."""
+        page = self.http.get(url)
+        assert page.status_code == 200, page.text
+        action, values = login_form(page.text)
+        values.update(fields)
+        return self.http.post(action, data=values)
+
+    def tokens(self, answer: httpx.Response) -> dict[str, Any]:
+        """The 303 to the client, its code exchanged at /oauth2/token."""
+        assert answer.status_code == 303, answer.text
+        code = query_of(answer.headers["location"])["code"]
+        exchanged = httpx.post(f"{self.base_url}/oauth2/token", data={
+            "grant_type": "authorization_code", "client_id": self.client_id, "code": code,
+            "redirect_uri": CALLBACK, "code_verifier": self.verifier,
+        })  # fmt: skip
+        assert exchanged.status_code == 200, exchanged.text
+        body: dict[str, Any] = exchanged.json()
+        return body

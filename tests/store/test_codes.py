@@ -135,3 +135,22 @@ def test_send_budget_window(tmp_path: Path) -> None:
         assert await take(store, user_id, NOW + timedelta(hours=1))
 
     run(check, tmp_path)
+
+
+def test_concurrent_uses_of_a_budget_are_each_counted(tmp_path: Path) -> None:
+    """Of 20 concurrent uses, exactly `limit` are counted, whether they find no window, an
+    ended one, or a running one: none is lost to a concurrent start of the window."""
+
+    async def take(store: Store, user_id: int, at: datetime) -> bool:
+        async with store.begin() as conn:
+            return await code_store.take_send(
+                conn, user_id=user_id, budget_purpose="CALLS:ConfirmSignUp", now=at,
+                window=timedelta(hours=1), limit=7,
+            )  # fmt: skip
+
+    async def check(store: Store, user_id: int) -> None:
+        for at in (NOW, NOW + timedelta(hours=1)):
+            taken = await asyncio.gather(*(take(store, user_id, at) for _ in range(20)))
+            assert taken.count(True) == 7
+
+    run(check, tmp_path)

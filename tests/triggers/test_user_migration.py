@@ -1,6 +1,7 @@
 """UserMigration_Authentication's response through boto3 against a real server running a
 handler file: the welcome message (`messageAction`, `desiredDeliveryMediums`),
-`forceAliasCreation` and `enableSMSMFA` ("Migrate user Lambda trigger").
+`forceAliasCreation` and `enableSMSMFA` ("Migrate user Lambda trigger"); and the hosted UI,
+whose /login and /forgotPassword migrate as InitiateAuth and ForgotPassword do.
 
 The legacy directory is a JSON file per user name next to the handler: its `response` is what
 the function answers for that name, so each test states the response it is about.
@@ -12,14 +13,16 @@ import json
 import re
 import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 
 from tests.conftest import make_client, start_server
+from tests.oauth.flows import CALLBACK, Browser
 from tests.sinks import SmsSink, SmtpSink, sms_sink, smtp_sink
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -48,6 +51,7 @@ class Env:
     functions: Path
     mail: SmtpSink
     sms: SmsSink
+    url: str
 
     def legacy(self, response: dict[str, Any]) -> str:
         """A legacy user name whose migration answers `response`."""
@@ -91,7 +95,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
             sms_webhook_url=sms.url,
         )  # fmt: skip
         try:
-            yield Env(make_client(running.url), functions, mail, sms)
+            yield Env(make_client(running.url), functions, mail, sms, running.url)
         finally:
             thread.stop()
 
@@ -199,3 +203,80 @@ def test_enable_sms_mfa_without_a_phone_number_fails_the_migration(env: Env) -> 
         env.sign_in(client_id, name)
     with pytest.raises(env.client.exceptions.UserNotFoundException):
         env.client.admin_get_user(UserPoolId=pool_id, Username=name)
+
+
+@pytest.fixture
+def browser(env: Env) -> Iterator[Callable[[str], Browser]]:
+    """Opens a Browser on a new code-flow client of a pool; closes them all after the test."""
+    opened: list[Browser] = []
+
+    def open_browser(pool_id: str) -> Browser:
+        client_id = env.client.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="web", AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email"],
+            CallbackURLs=[CALLBACK],
+        )["UserPoolClient"]["ClientId"]  # fmt: skip
+        opened.append(Browser(env.url, client_id))
+        return opened[-1]
+
+    yield open_browser
+    for each in opened:
+        each.http.close()
+
+
+def _username(tokens: dict[str, Any]) -> str:
+    return str(
+        jwt.decode(tokens["id_token"], options={"verify_signature": False})["cognito:username"]
+    )
+
+
+def test_hosted_ui_sign_in_migrates_an_unknown_user(
+    env: Env, browser: Callable[[str], Browser]
+) -> None:
+    """/login runs UserMigration_Authentication for a name the pool does not know: the legacy
+    user signs in with the legacy password and the client exchanges the code for tokens; a
+    name the legacy system does not know either is refused as any wrong password is."""
+    pool_id, _ = env.pool()
+    name = env.legacy({"userAttributes": {"email": _address(), "email_verified": "true"},
+                       "messageAction": "SUPPRESS"})  # fmt: skip
+    first = browser(pool_id)
+    login = first.page_url("/login")
+    answer = first.submit(login, username=name, password=LEGACY_PASSWORD)
+    assert _username(first.tokens(answer)) == name
+    user = env.client.admin_get_user(UserPoolId=pool_id, Username=name)
+    assert user["UserStatus"] == "CONFIRMED"
+    again = browser(pool_id)
+    answer = again.submit(again.page_url("/login"), username=name, password=LEGACY_PASSWORD)
+    assert _username(again.tokens(answer)) == name
+    unknown = f"nobody{uuid.uuid4().hex[:8]}"
+    refused = again.submit(login, username=unknown, password=LEGACY_PASSWORD)
+    assert refused.status_code == 400
+    assert "Incorrect username or password." in refused.text
+    with pytest.raises(env.client.exceptions.UserNotFoundException):
+        env.client.admin_get_user(UserPoolId=pool_id, Username=unknown)
+
+
+def test_hosted_ui_forgot_password_migrates_an_unknown_user(
+    env: Env, browser: Callable[[str], Browser]
+) -> None:
+    """/forgotPassword runs UserMigration_ForgotPassword for a name the pool does not know: the
+    user is created RESET_REQUIRED, the reset code goes to the legacy email, and the new
+    password then signs in on /login."""
+    pool_id, _ = env.pool()
+    address = _address()
+    name = env.legacy({"userAttributes": {"email": address, "email_verified": "true"}})
+    page = browser(pool_id)
+    sent = page.submit(page.page_url("/forgotPassword"), username=name)
+    assert sent.status_code == 303, sent.text
+    user = env.client.admin_get_user(UserPoolId=pool_id, Username=name)
+    assert user["UserStatus"] == "RESET_REQUIRED"
+    [message] = env.mail_to(address)
+    body = message.get_body(("plain",))
+    assert body is not None
+    code = re.search(r"\b(\d{6})\b", body.get_content())
+    assert code is not None
+    new_password = "Migrated#Pass2"
+    reset = page.submit(sent.headers["location"], code=code.group(1), new_password=new_password)
+    assert reset.status_code == 303, reset.text
+    signed_in = page.submit(reset.headers["location"], username=name, password=new_password)
+    assert _username(page.tokens(signed_in)) == name

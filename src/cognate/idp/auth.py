@@ -29,6 +29,7 @@ from cognate.context import Context
 from cognate.domain import password_policy
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
+from cognate.domain.quotas import Quota
 from cognate.domain.user import UserStatus
 from cognate.errors import (
     InvalidParameterException,
@@ -58,6 +59,7 @@ from cognate.idp.sign_in_subjects import (
 )
 from cognate.idp.user_attributes import save_attributes
 from cognate.idp.user_lookup import find_user
+from cognate.idp.user_quotas import count_call
 from cognate.idp.users import history_size
 from cognate.store import sign_in as sign_in_store
 from cognate.store import users as user_store
@@ -330,7 +332,9 @@ async def change_password(
     ctx: Context, req: shapes.ChangePasswordRequest
 ) -> shapes.ChangePasswordResponse:
     """Change the signed-in user's password: PreviousPassword is checked like a sign-in (same
-    verifier, same lockout counter), the new one against the policy and the history."""
+    verifier, same lockout counter), the new one against the policy and the history. Each
+    check of PreviousPassword counts against the user's ChangePassword quota, in the lockout
+    claim's transaction (LimitExceededException, nothing claimed, once it is spent)."""
     grant = await authenticate_access_token(ctx, req["AccessToken"])
     require_scope(grant)
     pool, user = grant.pool, grant.user
@@ -340,7 +344,8 @@ async def change_password(
     proposed = req["ProposedPassword"]
     password_policy.check_password(pool.password_policy, proposed)
     subject = Subject(user=user, user_id_for_srp=user.username, lockout_key=str(user.id))
-    async with lockout_attempt(ctx, pool, subject):
+    quota = partial(count_call, ctx, user=user, quota=Quota.CHANGE_PASSWORD)
+    async with lockout_attempt(ctx, pool, subject, also=quota):
         # ~0.1 ms (srp.g_pow): less than a hand-off to a worker thread would cost.
         is_correct = flow.password_matches(ctx.secrets, pool.id, subject, previous)
         if not is_correct:

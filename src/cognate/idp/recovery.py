@@ -9,6 +9,11 @@ PreventUserExistenceErrors ENABLED: an unknown, disabled or unreachable user get
 CodeDeliveryDetails from ForgotPassword and CodeMismatchException from ConfirmForgotPassword;
 LEGACY answers UserNotFoundException ("Username/client id combination not found.") or
 NotAuthorizedException ("User is disabled.").
+
+Wrong guesses: a code dies after `codes.MAX_FAILED_ATTEMPTS` of them
+(TooManyFailedAttemptsException), and each ConfirmForgotPassword of an existing user counts
+against its per-user quota (domain/quotas.py; LimitExceededException once spent, nothing
+changed), so code after code cannot be guessed at without end (security-test-plan.md B22).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cognate.context import Context
 from cognate.domain import codes, password_policy
 from cognate.domain.pool import Pool
+from cognate.domain.quotas import Quota
 from cognate.domain.user import User, UserStatus
 from cognate.errors import (
     CodeMismatchException,
@@ -36,10 +42,12 @@ from cognate.idp.signup import (
     UNKNOWN_USER_MESSAGE,
     app_client,
     code_hash,
+    issue_code,
     issue_limited,
     simulated_details,
 )
 from cognate.idp.user_lookup import find_user
+from cognate.idp.user_quotas import count_call
 from cognate.idp.users import history_size
 from cognate.store import codes as code_store
 from cognate.store import users as user_store
@@ -100,14 +108,7 @@ async def issue_reset_code(
     ctx: Context, conn: AsyncConnection, user: User, code: str, *, now: datetime
 ) -> None:
     """Make `code` the user's live reset code (no send budget: an administrator asked)."""
-    await code_store.issue_code(
-        conn,
-        user_id=user.id,
-        purpose=_PURPOSE,
-        code_hash=code_hash(ctx, user, _PURPOSE, code),
-        now=now,
-        expires_at=codes.expires_at(_PURPOSE, now),
-    )
+    await issue_code(ctx, conn, user, _PURPOSE, code, now=now)
 
 
 @idp.operation("ConfirmForgotPassword")
@@ -117,8 +118,11 @@ async def confirm_forgot_password(
     pool, client = await app_client(
         ctx, req["ClientId"], username=req["Username"], secret_hash=req.get("SecretHash")
     )
-    async with ctx.store.read() as conn:
+    async with ctx.store.begin() as conn:
         user = await find_user(conn, pool, req["Username"])
+        if user is not None and user.is_enabled:
+            # Counted before any check, so that no refusal is free to repeat.
+            await count_call(ctx, conn, user, Quota.CONFIRM_FORGOT_PASSWORD)
     if user is None or not user.is_enabled:
         if client.prevent_user_existence_errors:
             raise CodeMismatchException(codes.MISMATCH_MESSAGE)

@@ -18,6 +18,7 @@ from cognate.context import Context
 from cognate.domain.client import Client
 from cognate.domain.device import Device
 from cognate.domain.pool import Pool
+from cognate.domain.user import User
 from cognate.errors import NotAuthorizedException
 from cognate.idp import auth_triggers, device_auth, mfa_challenges, user_migration
 from cognate.idp.sign_in_subjects import find_named_user, lockout_attempt
@@ -37,22 +38,51 @@ async def password_sign_in(
     parameters: Mapping[str, str],
     metadata: Mapping[str, str],
 ) -> Answer:
-    """USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH. An unknown name goes
-    to UserMigration first (idp/user_migration.py); a user it creates is signed in with the
-    password the legacy system just accepted."""
+    """USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH: the SECRET_HASH, then
+    `password_step` for the user USERNAME names."""
     name = flow.required(parameters, "USERNAME")
     password = flow.required(parameters, "PASSWORD")
     user = await find_named_user(ctx, pool, client, name, parameters.get("SECRET_HASH"))
+    return await password_step(
+        ctx, pool, client, user, name, password, metadata, device_key=parameters.get("DEVICE_KEY")
+    )
+
+
+async def password_step(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    user: User | None,
+    name: str,
+    password: str,
+    metadata: Mapping[str, str],
+    *,
+    device_key: str | None = None,
+    finish: Finish = auth_triggers.complete_sign_in,
+    is_decoy_for_unknown: bool = False,
+) -> Answer:
+    """The password step of `name`, which found `user` (None: unknown), up to `after_proof`.
+
+    An unknown name goes to UserMigration first (idp/user_migration.py); a user it creates is
+    signed in with the password the legacy system just accepted. A name still unknown is
+    UserNotFoundException or a decoy, as PreventUserExistenceErrors says, or always a decoy
+    with `is_decoy_for_unknown` (the hosted UI, whose page never tells).
+    """
     is_migrated = False
     if user is None:
         user = await user_migration.migrate_at_sign_in(ctx, pool, client, name, password, metadata)
         is_migrated = user is not None
-    subject = flow.subject_of(ctx.secrets, pool, client, user, name)
+    if user is None and is_decoy_for_unknown:
+        subject = flow.decoy_subject(ctx.secrets, pool, flow.decoy_id(ctx.secrets, pool, name))
+    else:
+        subject = flow.subject_of(ctx.secrets, pool, client, user, name)
     await auth_triggers.pre_authentication(ctx, pool, client, subject, name, metadata)
     if is_migrated:
-        return await after_proof(ctx, pool, client, subject, metadata=metadata)
-    device = await device_auth.claimed_device(ctx, user, parameters.get("DEVICE_KEY"))
-    return await prove_password(ctx, pool, client, subject, password, metadata, device)
+        return await after_proof(ctx, pool, client, subject, metadata=metadata, finish=finish)
+    device = await device_auth.claimed_device(ctx, user, device_key)
+    return await prove_password(
+        ctx, pool, client, subject, password, metadata, device, finish=finish
+    )
 
 
 async def prove_password(

@@ -12,6 +12,9 @@ ResendConfirmationCode and CodeMismatchException from ConfirmSignUp; LEGACY answ
 UserNotFoundException. SignUp still answers UsernameExistsException for a taken username, as
 Cognito does.
 
+ConfirmSignUp and ResendConfirmationCode count against the user's per-user API quotas
+(domain/quotas.py), then answer LimitExceededException.
+
 Sign-in after sign-up (botocore's SignUpResponse.Session / ConfirmSignUpResponse.Session):
 SignUp returns a sealed single-use Session bound to the pool, client and new user; ConfirmSignUp
 refuses a Session that is not that (NotAuthorizedException, auth/sessions.py's text), spends it
@@ -38,6 +41,7 @@ from cognate.domain import codes, password_policy
 from cognate.domain.attributes import VERIFIED_FLAG, aliases_of, check_attributes, check_required
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
+from cognate.domain.quotas import Quota
 from cognate.domain.user import User, UserStatus, username_key
 from cognate.domain.usernames import new_username
 from cognate.errors import (
@@ -54,6 +58,7 @@ from cognate.idp import shapes, trigger_calls
 from cognate.idp.notify import delivery_details, send_code
 from cognate.idp.registry import idp
 from cognate.idp.user_lookup import find_user
+from cognate.idp.user_quotas import count_call
 from cognate.idp.users import history_size
 from cognate.store import clients as client_store
 from cognate.store import codes as code_store
@@ -278,7 +283,8 @@ async def confirm_with_code(
 
     The code's attribute becomes verified and the user takes its aliases (AliasExistsException
     if another user holds one, unless `force_alias`); a refused alias leaves the code usable.
-    A `sign_up_session` must be this user's and is spent with the code.
+    A `sign_up_session` must be this user's and is spent with the code. Each call counts
+    against the user's ConfirmSignUp quota (LimitExceededException once it is spent).
     """
     now = ctx.clock()
     async with ctx.store.begin() as conn:
@@ -287,6 +293,7 @@ async def confirm_with_code(
             if client.prevent_user_existence_errors:
                 raise CodeMismatchException(codes.MISMATCH_MESSAGE)
             raise UserNotFoundException(UNKNOWN_USER_MESSAGE)
+        await count_call(ctx, conn, user, Quota.CONFIRM_SIGN_UP)
         if user.status is not UserStatus.UNCONFIRMED:
             raise NotAuthorizedException(
                 f"User cannot be confirmed. Current status is {user.status}"
@@ -386,7 +393,9 @@ async def resend_confirmation_code(
         destination = codes.sign_up_destination(pool.auto_verified_attributes, user.attributes)
         if destination is None:
             raise InvalidParameterException("Auto verification not turned on.")
-        await issue_limited(ctx, conn, user, codes.Purpose.SIGN_UP, code, now=now)
+        # The call quota is the send budget: no other operation resends a sign-up code.
+        await count_call(ctx, conn, user, Quota.RESEND_CONFIRMATION_CODE)
+        await issue_code(ctx, conn, user, codes.Purpose.SIGN_UP, code, now=now)
     await send_code(
         ctx,
         pool,
@@ -429,6 +438,19 @@ async def issue_limited(
     )
     if not has_budget:
         raise LimitExceededException(codes.LIMIT_MESSAGE)
+    await issue_code(ctx, conn, user, purpose, code, now=now)
+
+
+async def issue_code(
+    ctx: Context,
+    conn: AsyncConnection,
+    user: User,
+    purpose: codes.Purpose,
+    code: str,
+    *,
+    now: datetime,
+) -> None:
+    """Make `code` the user's live `purpose` code, replacing any earlier one (no budget)."""
     await code_store.issue_code(
         conn,
         user_id=user.id,

@@ -15,6 +15,10 @@ the attribute GetUser and AdminGetUser show and the alias the user signs in with
 update replaces the pending value and its code, so only the newest code works. A verified
 swap recomputes the aliases (AliasExistsException, nothing changed, if the new value was taken
 meanwhile). AdminUpdateUserAttributes shares this through `hold_pending` and `send_codes`.
+
+GetUserAttributeVerificationCode and VerifyUserAttribute count against the user's per-user
+API quotas (domain/quotas.py), whichever attribute they name, on top of the send budget of each
+attribute's codes and the attempt limit of each code.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from cognate.domain.attributes import (
     without_attributes,
 )
 from cognate.domain.pool import Pool
+from cognate.domain.quotas import Quota
 from cognate.domain.user import User
 from cognate.errors import (
     AliasExistsException,
@@ -49,6 +54,7 @@ from cognate.idp.notify import delivery_details, send_code
 from cognate.idp.registry import idp
 from cognate.idp.signup import check_writable, code_hash, issue_limited
 from cognate.idp.user_lookup import require_user
+from cognate.idp.user_quotas import count_call
 from cognate.store import clients as client_store
 from cognate.store import codes as code_store
 from cognate.store import pending_attributes as pending_store
@@ -173,9 +179,16 @@ async def send_codes(
 
 
 async def _send_verification(
-    ctx: Context, pool: Pool, user: User, attribute: str, *, trigger: MessageTrigger
+    ctx: Context,
+    pool: Pool,
+    user: User,
+    attribute: str,
+    *,
+    trigger: MessageTrigger,
+    quota: Quota | None = None,
 ) -> shapes.CodeDeliveryDetailsType:
-    """Issue (within the send budget), commit, then send a code verifying `attribute`.
+    """Issue (within the send budget, and counted against `quota` if given), commit, then
+    send a code verifying `attribute`.
 
     While a new value is pending, the code verifies that value and goes to it.
     """
@@ -183,6 +196,8 @@ async def _send_verification(
     code = codes.new_code()
     async with ctx.store.begin() as conn:
         current = await require_user(conn, pool, user.username)
+        if quota is not None:
+            await count_call(ctx, conn, current, quota)
         address = await _pending_value(ctx, conn, current, attribute)
         address = address or current.attributes.get(attribute)
         if not address:
@@ -201,8 +216,9 @@ async def get_user_attribute_verification_code(
     trigger = message_trigger(VERIFY_SOURCE, grant.user, client_id=grant.client_id,
                               client_metadata=req.get("ClientMetadata"))  # fmt: skip
     details = await _send_verification(
-        ctx, grant.pool, grant.user, req["AttributeName"], trigger=trigger
-    )
+        ctx, grant.pool, grant.user, req["AttributeName"], trigger=trigger,
+        quota=Quota.GET_USER_ATTRIBUTE_VERIFICATION_CODE,
+    )  # fmt: skip
     return {"CodeDeliveryDetails": details}
 
 
@@ -216,6 +232,7 @@ async def verify_user_attribute(
     pool = grant.pool
     async with ctx.store.begin() as conn:
         user = await require_user(conn, pool, grant.user.username)
+        await count_call(ctx, conn, user, Quota.VERIFY_USER_ATTRIBUTE)
         outcome = await code_store.consume_code(
             conn,
             user_id=user.id,

@@ -5,9 +5,9 @@ accepting a code is one conditional UPDATE that only one transaction can win, an
 is counted by an UPDATE that increments atomically. Only keyed hashes of codes are stored; the
 hash is compared in constant time before the conditional UPDATE repeats the check in SQL.
 
-Rows whose purpose is `SENT:<purpose>` (domain.codes.send_purpose) are not codes but send
-budgets: `attempts` counts codes sent in the window that started at `created_at` and ends at
-`expires_at`.
+Rows whose purpose is `SENT:<purpose>` (domain.codes.send_purpose) or `CALLS:<operation>`
+(domain.quotas.Quota) are not codes but budgets: `attempts` counts the codes sent, or the calls
+made, in the window that started at `created_at` and ends at `expires_at`.
 """
 
 from __future__ import annotations
@@ -164,23 +164,25 @@ async def take_send(
     window: timedelta,
     limit: int,
 ) -> bool:
-    """Count one more code sent under `budget_purpose`; False (nothing counted) when `limit`
-    sends were already made in the current window. A window that has ended starts afresh."""
-    counted = await conn.execute(
-        one_time_codes.update()
-        .where(
-            one_time_codes.c.user_id == user_id,
-            one_time_codes.c.purpose == budget_purpose,
-            one_time_codes.c.expires_at > now,
-            one_time_codes.c.attempts < limit,
+    """Count one more use (a code sent, a call made) of the budget `budget_purpose`; False
+    (nothing counted) when `limit` uses were already made in the current window. A window that
+    has ended starts afresh.
+
+    Every step is a conditional statement, so concurrent calls lose no count: of those finding
+    no running window, one starts it and the others count in it.
+    """
+    where = (one_time_codes.c.user_id == user_id, one_time_codes.c.purpose == budget_purpose)
+
+    async def count_in_window() -> bool:
+        counted = await conn.execute(
+            one_time_codes.update()
+            .where(*where, one_time_codes.c.expires_at > now, one_time_codes.c.attempts < limit)
+            .values(attempts=one_time_codes.c.attempts + 1)
         )
-        .values(attempts=one_time_codes.c.attempts + 1)
-    )
-    if counted.rowcount:
+        return counted.rowcount == 1
+
+    if await count_in_window():
         return True
-    current = await get_code(conn, user_id, budget_purpose)
-    if current is not None and current.expires_at > now:
-        return False
     values = {
         "code_hash": _NO_CODE,
         "attempts": 1,
@@ -188,5 +190,20 @@ async def take_send(
         "expires_at": now + window,
         "used_at": None,
     }
-    await _upsert(conn, user_id, budget_purpose, values)
+    restarted = await conn.execute(
+        one_time_codes.update().where(*where, one_time_codes.c.expires_at <= now).values(**values)
+    )
+    if restarted.rowcount:
+        return True
+    if await get_code(conn, user_id, budget_purpose) is not None:
+        return await count_in_window()  # a running window, full unless it has just started
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                one_time_codes.insert().values(user_id=user_id, purpose=budget_purpose, **values)
+            )
+    except sa.exc.IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        return await count_in_window()  # a concurrent call started the window
     return True
