@@ -42,6 +42,8 @@ class Context:
     triggers: Triggers
     request_id: str = ""
     source_ip: str = ""
+    received_at: float = 0.0
+    """time.monotonic() when the request arrived (0: not a request of the AWS JSON edge)."""
 
     @property
     def region(self) -> str:
@@ -53,6 +55,8 @@ class Context:
         """The account id in ARNs."""
         return self.settings.account_id
 
-    def for_request(self, request_id: str, source_ip: str) -> Context:
-        """A copy carrying one request's id and source address."""
-        return dataclasses.replace(self, request_id=request_id, source_ip=source_ip)
+    def for_request(self, request_id: str, source_ip: str, received_at: float) -> Context:
+        """A copy carrying one request's id, source address and arrival time."""
+        return dataclasses.replace(
+            self, request_id=request_id, source_ip=source_ip, received_at=received_at
+        )

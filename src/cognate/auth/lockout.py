@@ -38,6 +38,14 @@ ABANDONED_AFTER: Final = timedelta(seconds=30)
 BUSY_WAIT: Final = timedelta(seconds=3)
 """How long an attempt waits for those in flight before it is answered as locked out."""
 
+FAILED_PROOF_FLOOR: Final = timedelta(milliseconds=10)
+"""A wrong password or code is answered no sooner than this after its request arrived.
+
+Checking a password takes about a millisecond, and an unknown name (PreventUserExistenceErrors
+ENABLED) does the same work as a wrong password to within tens of microseconds; answering both
+at a fixed time leaves nothing in the timing to tell them apart (security-test-plan.md A3),
+and slows guessing a little. Only failures wait: a correct sign-in is answered at once."""
+
 LOCKED_MESSAGE: Final = "Password attempts exceeded"
 """Cognito's message while an account is locked."""
 

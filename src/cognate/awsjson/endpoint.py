@@ -7,6 +7,7 @@ InternalErrorException (HTTP 500) with the request id in the log, never a traceb
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -59,10 +60,11 @@ class AwsJsonEndpoint:
 
     async def handle(self, request: Request) -> Response:
         """Answer one AWS JSON request (Starlette endpoint)."""
+        received_at = time.monotonic()
         request_id = str(uuid.uuid4())
         try:
             body = await request.body()
-            payload = await self._handle(request, body, request_id)
+            payload = await self._handle(request, body, request_id, received_at)
         except CognitoError as error:
             return _error_response(error, request_id)
         except Exception:
@@ -77,7 +79,9 @@ class AwsJsonEndpoint:
             headers={"x-amzn-RequestId": request_id},
         )
 
-    async def _handle(self, request: Request, body: bytes, request_id: str) -> Any:
+    async def _handle(
+        self, request: Request, body: bytes, request_id: str, received_at: float
+    ) -> Any:
         service, registry, operation = self._resolve(request.headers.get("x-amz-target", ""))
         source_ip = self._client_address(request)
         is_signed = service.is_signed(operation)
@@ -108,7 +112,7 @@ class AwsJsonEndpoint:
         handler = registry.get(operation.name)
         if handler is None:
             raise UnsupportedOperationException(f"Cognate does not implement {operation.name} yet.")
-        result = await handler(self._ctx.for_request(request_id, source_ip), data)
+        result = await handler(self._ctx.for_request(request_id, source_ip, received_at), data)
         return serialize(operation.output_shape, result or {})
 
     def _client_address(self, request: Request) -> str:

@@ -8,6 +8,7 @@ both flows apply the same rules (security-test-plan.md A: no user enumeration, B
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -88,8 +89,10 @@ async def lockout_attempt(
     `also` runs in the claim's transaction (spending a Session: a refused claim spends
     nothing). While too many attempts are in flight to tell, the claim waits for them. A block
     that raises, or marks the claim `failed`, counts a failure; one that ends normally counts
-    nothing, and the sign-in clears the counter once it succeeds (store/sign_in.py).
+    nothing, and the sign-in clears the counter once it succeeds (store/sign_in.py). A failure
+    is answered no sooner than lockout.FAILED_PROOF_FLOOR after its request arrived.
     """
+    received_at = ctx.received_at or time.monotonic()
     deadline = ctx.clock() + lockout.BUSY_WAIT
     pause = 0.005
     while True:
@@ -129,6 +132,8 @@ async def lockout_attempt(
                         now=ctx.clock(),
                         lockout_after=lockout.lockout_after,
                     )
+            floor = received_at + lockout.FAILED_PROOF_FLOOR.total_seconds()
+            await anyio.sleep(max(0.0, floor - time.monotonic()))
 
 
 def open_session(
