@@ -6,6 +6,7 @@ Fails, rather than skips, when /usr/bin/chromium is missing: CI must install it
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -128,3 +129,80 @@ def test_browser_signs_up_confirms_and_gets_a_code(env: Env) -> None:
         },
     )
     assert tokens.status_code == 200, tokens.text
+
+
+def test_browser_sets_up_email_mfa(env: Env) -> None:
+    """MFA required, app and email offered, a user with no email: the browser chooses email,
+    gives an address, types the code mailed there and lands on the client with its code."""
+    assert CHROMIUM.exists(), "install Debian's chromium: apt-get install -y chromium"
+    pool_id = env.pool()
+    env.client.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        MfaConfiguration="ON",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        EmailMfaConfiguration={"Message": "Your code: {####}", "Subject": "Sign-in code"},
+    )
+    client_id = env.app(
+        pool_id,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthScopes=["openid", "email"],
+        CallbackURLs=[CALLBACK],
+    )
+    name = f"mfa-{uuid.uuid4().hex[:8]}"
+    env.client.admin_create_user(
+        UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS", TemporaryPassword=PASSWORD
+    )
+    env.client.admin_set_user_password(
+        UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True
+    )
+    verifier, challenge = pkce_pair()
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": CALLBACK,
+        "scope": "openid email",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    address = email()
+    seen: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+
+            def answer_callback(route: Any) -> None:
+                seen.append(route.request.url)
+                route.fulfill(body="signed in")
+
+            page.route(f"{CALLBACK}**", answer_callback)
+            page.goto(f"{env.url}/oauth2/authorize?{urlencode(params)}")
+            page.fill('form input[name="username"]', name)
+            page.fill('form input[name="password"]', PASSWORD)
+            page.click('form button[type="submit"]')
+            page.get_by_label("Email", exact=True).check()
+            page.click('form button[type="submit"]')
+            page.get_by_label("Email address").fill(address)
+            page.click('form button[type="submit"]')
+            page.fill('form input[name="code"]', env.code_in_mail(address))
+            page.click('form button[type="submit"]')
+            page.wait_for_url(f"{CALLBACK}**")
+        finally:
+            browser.close()
+    tokens = httpx.post(
+        f"{env.url}/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "code": query_of(seen[-1])["code"],
+            "redirect_uri": CALLBACK,
+            "code_verifier": verifier,
+        },
+    )
+    assert tokens.status_code == 200, tokens.text
+    user = env.client.admin_get_user(UserPoolId=pool_id, Username=name)
+    assert {"Name": "email", "Value": address} in user["UserAttributes"]
+    assert user["PreferredMfaSetting"] == "EMAIL_OTP"

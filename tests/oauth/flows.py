@@ -104,21 +104,34 @@ def sign_in(
 
 
 class Browser:
-    """httpx following the hosted UI's forms for one PKCE code-flow authorize request of
-    `client_id` (registered with CALLBACK and the openid and email scopes)."""
+    """httpx following the hosted UI's forms for one authorize request of `client_id`
+    (registered with CALLBACK and the openid and email scopes): a PKCE code-flow request, or
+    one of `response_type` (`token` for the implicit grant)."""
 
-    def __init__(self, base_url: str, client_id: str) -> None:
+    def __init__(self, base_url: str, client_id: str, response_type: str = "code") -> None:
         self.base_url, self.client_id = base_url, client_id
         self.http = httpx.Client()
         self.verifier, challenge = pkce_pair()
-        self.query = urlencode({
-            "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK,
-            "scope": "openid email", "code_challenge": challenge, "code_challenge_method": "S256",
-        })  # fmt: skip
+        params = {"response_type": response_type, "client_id": client_id,
+                  "redirect_uri": CALLBACK, "scope": "openid email"}  # fmt: skip
+        if response_type == "code":
+            params.update(code_challenge=challenge, code_challenge_method="S256")
+        self.query = urlencode(params)
+
+    @property
+    def authorize_url(self) -> str:
+        """/oauth2/authorize with the request."""
+        return self.page_url("/oauth2/authorize")
 
     def page_url(self, path: str) -> str:
         """The hosted-UI page `path` (/login, /forgotPassword…) serving the authorize request."""
         return f"{self.base_url}{path}?{self.query}"
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> httpx.Response:
+        """GET /oauth2/authorize (a 302 to /login), POST its form; the answer, not followed."""
+        first = self.http.get(self.authorize_url)
+        assert first.status_code == 302, first.text
+        return self.submit(first.headers["location"], username=username, password=password)
 
     def submit(self, url: str, **fields: str) -> httpx.Response:
         """GET the page at `url`, POST its form with `fields`; the answer, not followed."""

@@ -16,14 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pyotp
 import pytest
 
 from tests.conftest import make_client, start_server
-from tests.oauth.flows import CALLBACK, PASSWORD, login_form, pkce_pair, query_of
+from tests.oauth.flows import CALLBACK, PASSWORD, Browser
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:record"
 TRIGGERS = ("PreAuthentication", "PostAuthentication", "PreTokenGeneration")
@@ -95,44 +94,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         thread.stop()
 
 
-class Browser:
-    """httpx following the hosted UI's forms for one authorize request."""
-
-    def __init__(self, env: Env, client_id: str, response_type: str = "code") -> None:
-        self.env, self.client_id = env, client_id
-        self.http = httpx.Client()
-        self.verifier, challenge = pkce_pair()
-        params = {"response_type": response_type, "client_id": client_id,
-                  "redirect_uri": CALLBACK, "scope": "openid email"}  # fmt: skip
-        if response_type == "code":
-            params.update(code_challenge=challenge, code_challenge_method="S256")
-        self.authorize_url = f"{env.url}/oauth2/authorize?{urlencode(params)}"
-
-    def submit(self, url: str, **fields: str) -> httpx.Response:
-        """GET the page at `url`, POST its form with `fields`; the answer, not followed."""
-        page = self.http.get(url)
-        assert page.status_code == 200, page.text
-        action, values = login_form(page.text)
-        values.update(fields)
-        return self.http.post(action, data=values)
-
-    def sign_in(self, username: str, password: str = PASSWORD) -> httpx.Response:
-        first = self.http.get(self.authorize_url)
-        assert first.status_code == 302, first.text
-        return self.submit(first.headers["location"], username=username, password=password)
-
-    def exchange(self, answer: httpx.Response) -> dict[str, Any]:
-        assert answer.status_code == 303, answer.text
-        code = query_of(answer.headers["location"])["code"]
-        tokens = httpx.post(f"{self.env.url}/oauth2/token", data={
-            "grant_type": "authorization_code", "client_id": self.client_id, "code": code,
-            "redirect_uri": CALLBACK, "code_verifier": self.verifier,
-        })  # fmt: skip
-        assert tokens.status_code == 200, tokens.text
-        body: dict[str, Any] = tokens.json()
-        return body
-
-
 @pytest.fixture
 def browsers() -> Iterator[list[Browser]]:
     opened: list[Browser] = []
@@ -148,23 +109,23 @@ HOSTED = ["TokenGeneration_HostedAuth"]
 def test_plain_sign_in(env: Env, browsers: list[Browser]) -> None:
     pool_id = env.pool()
     name = env.user(pool_id)
-    browsers.append(browser := Browser(env, env.web(pool_id)))
+    browsers.append(browser := Browser(env.url, env.web(pool_id)))
     answer = browser.sign_in(name)
     assert env.sources(name) == SIGN_IN  # no tokens before the exchange
-    browser.exchange(answer)
+    browser.tokens(answer)
     assert env.sources(name) == SIGN_IN + HOSTED
 
 
 def test_new_password_step(env: Env, browsers: list[Browser]) -> None:
     pool_id = env.pool()
     name = env.user(pool_id, temporary=True)
-    browsers.append(browser := Browser(env, env.web(pool_id)))
+    browsers.append(browser := Browser(env.url, env.web(pool_id)))
     step = browser.sign_in(name)
     assert step.status_code == 303 and "/login/step" in step.headers["location"]
     assert env.sources(name) == SIGN_IN[:1]  # PostAuthentication waits for the last step
     answer = browser.submit(step.headers["location"], new_password=NEW_PASSWORD)
     assert env.sources(name) == SIGN_IN
-    browser.exchange(answer)
+    browser.tokens(answer)
     assert env.sources(name) == SIGN_IN + HOSTED
 
 
@@ -172,26 +133,26 @@ def test_totp_setup_then_totp_code(env: Env, browsers: list[Browser]) -> None:
     pool_id = env.pool(MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True})
     name = env.user(pool_id)
     client_id = env.web(pool_id)
-    browsers.append(browser := Browser(env, client_id))
+    browsers.append(browser := Browser(env.url, client_id))
     step = browser.sign_in(name)
     page = browser.http.get(step.headers["location"]).text
     totp = pyotp.TOTP(page.split('id="totp-secret" class="secret">')[1].split("<")[0])
     assert env.sources(name) == SIGN_IN[:1]
-    browser.exchange(browser.submit(step.headers["location"], code=totp.now()))
+    browser.tokens(browser.submit(step.headers["location"], code=totp.now()))
     assert env.sources(name) == SIGN_IN + HOSTED
     # The next sign-in answers SOFTWARE_TOKEN_MFA: the same counts again.
-    browsers.append(second := Browser(env, client_id))
+    browsers.append(second := Browser(env.url, client_id))
     step = second.sign_in(name)
     assert env.sources(name) == [*SIGN_IN, *HOSTED, SIGN_IN[0]]
     answer = second.submit(step.headers["location"], code=totp.at(time.time() + 30))
-    second.exchange(answer)
+    second.tokens(answer)
     assert env.sources(name) == (SIGN_IN + HOSTED) * 2
 
 
 def test_implicit_grant_after_new_password(env: Env, browsers: list[Browser]) -> None:
     pool_id = env.pool()
     name = env.user(pool_id, temporary=True)
-    browsers.append(browser := Browser(env, env.web(pool_id, "implicit"), "token"))
+    browsers.append(browser := Browser(env.url, env.web(pool_id, "implicit"), "token"))
     step = browser.sign_in(name)
     answer = browser.submit(step.headers["location"], new_password=NEW_PASSWORD)
     assert answer.status_code == 303, answer.text
@@ -205,10 +166,10 @@ def test_sso_authorize_runs_only_token_generation(env: Env, browsers: list[Brows
     Pre/PostAuthentication, only the HostedAuth tokens of its code."""
     pool_id = env.pool()
     name = env.user(pool_id)
-    browsers.append(browser := Browser(env, env.web(pool_id)))
-    browser.exchange(browser.sign_in(name))
+    browsers.append(browser := Browser(env.url, env.web(pool_id)))
+    browser.tokens(browser.sign_in(name))
     again = browser.http.get(browser.authorize_url)
     assert again.status_code == 302 and again.headers["location"].startswith(CALLBACK)
     again.status_code = 303  # the SSO answer is a GET's 302; exchange the code the same way
-    browser.exchange(again)
+    browser.tokens(again)
     assert env.sources(name) == SIGN_IN + HOSTED + HOSTED

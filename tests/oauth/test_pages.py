@@ -1,7 +1,8 @@
 """The hosted UI's pages beyond the password, followed as a browser would with httpx (GET the
 page, read its form and CSRF token, POST, follow the 303), each ending with an authorization
 code exchanged at /oauth2/token: NEW_PASSWORD_REQUIRED, EMAIL_OTP, MFA_SETUP with its QR code
-then SOFTWARE_TOKEN_MFA, sign-up with the mailed code, and the password reset."""
+then SOFTWARE_TOKEN_MFA, MFA_SETUP by email (alone, or chosen over the app) then the mailed
+code, sign-up with the mailed code, and the password reset."""
 
 from __future__ import annotations
 
@@ -332,3 +333,103 @@ def test_select_mfa_type_then_email_code(env: Env, browser_for: Browsers) -> Non
     assert 'name="code"' in code_page.text
     tokens = browser.tokens(browser.submit(code_page, code=env.code_in_mail(address)))
     assert _username_of(tokens) == name
+
+
+def _user_without_email(env: Env, pool_id: str) -> str:
+    """A confirmed user with no email: required MFA has nothing to send to, so MFA_SETUP."""
+    name = f"user{uuid.uuid4().hex[:8]}"
+    env.client.admin_create_user(
+        UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS", TemporaryPassword=PASSWORD
+    )
+    env.client.admin_set_user_password(
+        UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True
+    )
+    return name
+
+
+def _required_mfa_pool(env: Env, *, with_totp: bool) -> str:
+    pool_id = env.pool()
+    env.client.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        MfaConfiguration="ON",
+        SoftwareTokenMfaConfiguration={"Enabled": with_totp},
+        EmailMfaConfiguration={"Message": "Your code: {####}", "Subject": "Sign-in code"},
+    )
+    return pool_id
+
+
+def test_email_mfa_setup_when_email_is_the_only_factor(env: Env, browser_for: Browsers) -> None:
+    """MFA required, email the pool's only factor: the address page (no choice, no QR code),
+    then the code mailed there, then the client gets its code; the address is now the user's
+    verified, preferred email MFA, which the next sign-in asks for at once."""
+    pool_id = _required_mfa_pool(env, with_totp=False)
+    client_id = _client(env, pool_id)
+    name = _user_without_email(env, pool_id)
+    browser = browser_for(client_id)
+    page = browser.next_page(browser.sign_in(name))
+    assert 'name="email"' in page.text and 'type="email"' in page.text
+    assert 'autocomplete="email"' in page.text
+    assert 'name="answer"' not in page.text and "<svg" not in page.text
+    bad = browser.submit(page, email="not-an-address")
+    assert bad.status_code == 400
+    assert "Invalid email address format." in bad.text
+    assert 'value="not-an-address"' in bad.text  # what was typed stays in the field
+    address = email()
+    code_page = browser.next_page(browser.submit(bad, email=address))
+    assert 'name="code"' in code_page.text and "We sent a code to" in code_page.text
+    code = env.code_in_mail(address)
+    wrong = browser.submit(code_page, code="000000" if code != "000000" else "111111")
+    assert wrong.status_code == 400
+    assert _username_of(browser.tokens(browser.submit(wrong, code=code))) == name
+    user = env.client.admin_get_user(UserPoolId=pool_id, Username=name)
+    attributes = {item["Name"]: item["Value"] for item in user["UserAttributes"]}
+    assert attributes["email"] == address and attributes["email_verified"] == "true"
+    assert user["UserMFASettingList"] == ["EMAIL_OTP"]
+    assert user["PreferredMfaSetting"] == "EMAIL_OTP"
+    # The next sign-in sends a code to the address straight away.
+    second = browser_for(client_id)
+    sent = env.mail_count(address)
+    page = second.next_page(second.sign_in(name))
+    assert 'name="code"' in page.text and 'name="email"' not in page.text
+    assert env.mail_count(address) == sent + 1  # delivered before the page answered
+    assert _username_of(second.tokens(second.submit(page, code=env.code_in_mail(address)))) == name
+
+
+def test_mfa_setup_choice_then_authenticator_app(env: Env, browser_for: Browsers) -> None:
+    """MFA required, both factors offered: the choice page lists exactly those; choosing the
+    app shows the QR code (nothing associated or mailed before), and its code signs in."""
+    pool_id = _required_mfa_pool(env, with_totp=True)
+    client_id = _client(env, pool_id)
+    name = _user_without_email(env, pool_id)
+    browser = browser_for(client_id)
+    page = browser.next_page(browser.sign_in(name))
+    assert 'value="SOFTWARE_TOKEN_MFA"' in page.text and 'value="EMAIL_OTP"' in page.text
+    assert 'value="SMS_MFA"' not in page.text
+    assert "<svg" not in page.text and 'name="email"' not in page.text
+    forged = browser.submit(page, answer="SMS_MFA")
+    assert forged.status_code == 400
+    assert "Invalid value for ANSWER" in forged.text
+    setup = browser.next_page(browser.submit(forged, answer="SOFTWARE_TOKEN_MFA"))
+    assert "<svg" in setup.text
+    secret = setup.text.split('id="totp-secret" class="secret">')[1].split("<")[0]
+    tokens = browser.tokens(browser.submit(setup, code=pyotp.TOTP(secret).now()))
+    assert _username_of(tokens) == name
+    user = env.client.admin_get_user(UserPoolId=pool_id, Username=name)
+    assert user["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
+    assert "email" not in {item["Name"] for item in user["UserAttributes"]}
+
+
+def test_mfa_setup_choice_then_email(env: Env, browser_for: Browsers) -> None:
+    pool_id = _required_mfa_pool(env, with_totp=True)
+    client_id = _client(env, pool_id)
+    name = _user_without_email(env, pool_id)
+    browser = browser_for(client_id)
+    page = browser.next_page(browser.sign_in(name))
+    address_page = browser.next_page(browser.submit(page, answer="EMAIL_OTP"))
+    assert 'name="email"' in address_page.text and "<svg" not in address_page.text
+    address = email()
+    code_page = browser.next_page(browser.submit(address_page, email=address))
+    tokens = browser.tokens(browser.submit(code_page, code=env.code_in_mail(address)))
+    assert _username_of(tokens) == name
+    user = env.client.admin_get_user(UserPoolId=pool_id, Username=name)
+    assert user["UserMFASettingList"] == ["EMAIL_OTP"]

@@ -3,6 +3,11 @@
 SELECT_MFA_TYPE and MFA_SETUP through RespondToAuthChallenge, AssociateSoftwareToken and
 VerifySoftwareToken.
 
+MFA_SETUP offers what the engine's MFAS_CAN_SETUP lists: with one factor the page goes straight
+to it, with several the user first chooses (`choose_setup`). TOTP is associated only once it is
+chosen; email is answered with the address as EMAIL, and the engine's EMAIL_OTP challenge that
+follows is the code page (its accepted code sets, verifies and prefers the address).
+
 A step's state is the engine's Session string (sealed, expiring, bound to pool, client and
 challenge; codes bound to it), carried by the page in a sealed cookie: nothing is kept here.
 The engine ends a hosted sign-in with `authenticated` rather than with tokens: PostAuthentication
@@ -15,18 +20,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cognate.auth import flow
 from cognate.auth.flow import Challenge
 from cognate.context import Context
 from cognate.domain.client import Client
+from cognate.domain.pool import Pool
 from cognate.domain.user import User
+from cognate.errors import InvalidParameterException
 from cognate.hosted_ui.forms import secret_hash_for
 from cognate.idp import auth as idp_auth
 from cognate.idp import auth_triggers
 from cognate.idp import mfa as idp_mfa
 from cognate.idp.sign_in_steps import Answer
+from cognate.idp.user_lookup import find_user
 
 CODE_RESPONSE = {
     Challenge.SOFTWARE_TOKEN_MFA: "SOFTWARE_TOKEN_MFA_CODE",
@@ -34,6 +42,10 @@ CODE_RESPONSE = {
     Challenge.EMAIL_OTP: "EMAIL_OTP_CODE",
 }
 """The ChallengeResponses entry carrying the page's `code` field, per code challenge."""
+
+TOTP_SETUP = "SOFTWARE_TOKEN_MFA"
+EMAIL_SETUP = "EMAIL_OTP"
+"""The MFAS_CAN_SETUP entries the MFA_SETUP pages know (an authenticator app, an email)."""
 
 ATTRIBUTE_PREFIX = "userAttributes."
 _SIGNED_IN = "cognate:hostedSignIn"
@@ -50,6 +62,9 @@ class Step:
     parameters: Mapping[str, str] = field(default_factory=dict)
     secret: str | None = None
     """MFA_SETUP: the TOTP secret just associated, shown on the setup page."""
+    setup_factor: str | None = None
+    """MFA_SETUP: the factor being set up (TOTP_SETUP or EMAIL_SETUP); None while the user has
+    yet to choose among several."""
 
     @property
     def required_attributes(self) -> list[str]:
@@ -62,6 +77,15 @@ class Step:
         """SELECT_MFA_TYPE: the factors the user may choose from."""
         return [str(name) for name in json.loads(self.parameters.get("MFAS_CAN_CHOOSE") or "[]")]
 
+    @property
+    def setup_choices(self) -> list[str]:
+        """MFA_SETUP: the factors the user may set up that the pages know, in the engine's
+        order (MFAS_CAN_SETUP; TOTP alone when the engine names none)."""
+        offered = json.loads(self.parameters.get("MFAS_CAN_SETUP") or "null")
+        if offered is None:
+            return [TOTP_SETUP]
+        return [str(name) for name in offered if name in (TOTP_SETUP, EMAIL_SETUP)]
+
 
 def step_body(step: Step) -> dict[str, object]:
     """The step as JSON, for oauth/authorize.py's sealed step cookie."""
@@ -71,6 +95,7 @@ def step_body(step: Step) -> dict[str, object]:
         "username": step.username,
         "parameters": dict(step.parameters),
         "secret": step.secret,
+        "setup_factor": step.setup_factor,
     }
 
 
@@ -78,9 +103,12 @@ def step_of(body: Mapping[str, object]) -> Step | None:
     """The step `step_body` wrote (None if the body is not one)."""
     challenge, session, username = body.get("challenge"), body.get("session"), body.get("username")
     parameters, secret = body.get("parameters"), body.get("secret")
+    setup_factor = body.get("setup_factor")
     if not (isinstance(challenge, str) and isinstance(session, str) and isinstance(username, str)):
         return None
     if not isinstance(parameters, dict) or not (secret is None or isinstance(secret, str)):
+        return None
+    if not (setup_factor is None or isinstance(setup_factor, str)):
         return None
     return Step(
         challenge=challenge,
@@ -88,21 +116,41 @@ def step_of(body: Mapping[str, object]) -> Step | None:
         username=username,
         parameters={str(name): str(value) for name, value in parameters.items()},
         secret=secret,
+        setup_factor=setup_factor,
     )
 
 
 async def prepared(ctx: Context, step: Step) -> Step:
-    """The step ready for its page: MFA_SETUP gets its TOTP secret associated first."""
-    if step.challenge == Challenge.MFA_SETUP and step.secret is None:
+    """The step ready for its page. MFA_SETUP with a single factor to set up (or one chosen)
+    gets it: TOTP its secret associated (AssociateSoftwareToken), email the address page;
+    with several and none chosen, the step stays as it is, for the choice page."""
+    if step.challenge != Challenge.MFA_SETUP or step.secret is not None:
+        return step
+    factor = step.setup_factor
+    if factor is None and len(step.setup_choices) == 1:
+        factor = step.setup_choices[0]
+    if factor == TOTP_SETUP:
         result = await idp_mfa.associate_software_token(ctx, {"Session": step.session})
-        return Step(
-            challenge=step.challenge,
-            session=result["Session"],
-            username=step.username,
-            parameters=step.parameters,
-            secret=result["SecretCode"],
+        return replace(
+            step, session=result["Session"], secret=result["SecretCode"], setup_factor=factor
         )
-    return step
+    return replace(step, setup_factor=factor)
+
+
+async def choose_setup(ctx: Context, step: Step, factor: str) -> Step:
+    """MFA_SETUP: the user chose `factor` to set up; the step for its page.
+    InvalidParameterException when `factor` is not one the engine offered."""
+    if factor not in step.setup_choices:
+        raise InvalidParameterException(f"Invalid value for ANSWER: {factor}")
+    return await prepared(ctx, replace(step, setup_factor=factor))
+
+
+async def known_email(ctx: Context, pool: Pool, step: Step) -> str:
+    """The email address the step's user already has ("" when none): what the email setup
+    page suggests."""
+    async with ctx.store.read() as conn:
+        user = await find_user(conn, pool, step.username)
+    return user.attributes.get("email", "") if user is not None else ""
 
 
 async def authenticated(ctx: Context, attempt: flow.Attempt) -> Answer:

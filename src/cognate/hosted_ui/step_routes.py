@@ -3,6 +3,10 @@
 The step travels in a sealed, expiring cookie (the engine's Session inside it, plus what the
 page shows); each correct answer is a 303 to the next step's page or to the client with the
 code. A wrong answer shows the same page again with the engine's message.
+
+MFA_SETUP is up to three pages: the choice of factor (only when the engine offers several),
+then the authenticator app's QR code and first code, or the email address, after which the
+engine's EMAIL_OTP challenge is an ordinary code page.
 """
 
 from __future__ import annotations
@@ -20,7 +24,12 @@ from cognate.context import Context
 from cognate.domain.user import User
 from cognate.errors import CognitoError, OAuthError
 from cognate.hosted_ui import challenges, pages
-from cognate.hosted_ui.challenges import ATTRIBUTE_PREFIX, CODE_RESPONSE, Step
+from cognate.hosted_ui.challenges import (
+    ATTRIBUTE_PREFIX,
+    CODE_RESPONSE,
+    EMAIL_SETUP,
+    Step,
+)
 from cognate.hosted_ui.completion import STEP_COOKIE, signed_in
 from cognate.hosted_ui.forms import PageRequest, from_post, from_query, page_url, problem
 from cognate.oauth.authorize import seal_request, seal_step, unseal_step
@@ -32,8 +41,11 @@ _TEMPLATES = {
     Challenge.SMS_MFA: "mfa_code.html",
     Challenge.EMAIL_OTP: "mfa_code.html",
     Challenge.SELECT_MFA_TYPE: "select_mfa.html",
-    Challenge.MFA_SETUP: "totp_setup.html",
 }
+# MFA_SETUP's pages: the choice among the factors offered, then the chosen one's setup.
+_CHOICE_TEMPLATE = "setup_mfa.html"
+_TOTP_TEMPLATE = "totp_setup.html"
+_EMAIL_TEMPLATE = "email_setup.html"
 _FACTOR_NAMES = {
     "SOFTWARE_TOKEN_MFA": "Authenticator app",
     "SMS_MFA": "Text message (SMS)",
@@ -75,7 +87,15 @@ def _qr_svg(uri: str) -> str:
     return svg
 
 
-def _step_page(
+def _template(step: Step) -> str | None:
+    if step.challenge != Challenge.MFA_SETUP:
+        return _TEMPLATES.get(Challenge(step.challenge))
+    if step.secret is not None:  # TOTP, its secret associated
+        return _TOTP_TEMPLATE
+    return _EMAIL_TEMPLATE if step.setup_factor == EMAIL_SETUP else _CHOICE_TEMPLATE
+
+
+async def _step_page(
     ctx: Context,
     request: Request,
     page: PageRequest,
@@ -83,13 +103,16 @@ def _step_page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    email: str | None = None,
 ) -> Response:
-    template = _TEMPLATES.get(Challenge(step.challenge))
+    template = _template(step)
     if template is None:
         return pages.error_page("unsupported_step", "This sign-in step is not supported.")
     setup_uri = None
     if step.secret is not None:
         setup_uri = otpauth_uri(step.secret, account=step.username, issuer=page.pool.name)
+    if email is None and template == _EMAIL_TEMPLATE:
+        email = await challenges.known_email(ctx, page.pool, step)
     return pages.form_page(
         ctx,
         request,
@@ -104,6 +127,7 @@ def _step_page(
         destination=step.parameters.get("CODE_DELIVERY_DESTINATION", ""),
         setup_uri=setup_uri,
         qr_svg=_qr_svg(setup_uri) if setup_uri else "",
+        email=email or "",
         restart_url=page_url(ctx, "/login", page.authorize),
     )
 
@@ -120,19 +144,27 @@ def _responses(step: Step, page: PageRequest) -> dict[str, str]:
     if step.challenge == Challenge.SELECT_MFA_TYPE:
         return {"ANSWER": page.field("answer")}
     if step.challenge == Challenge.MFA_SETUP:
-        return {}
+        # Email: the address, which the engine's EMAIL_OTP challenge then proves. TOTP: the
+        # Session VerifySoftwareToken returned says it all.
+        return {"EMAIL": page.field("email")} if step.setup_factor == EMAIL_SETUP else {}
     return {CODE_RESPONSE[Challenge(step.challenge)]: page.field("code")}
 
 
 async def _answer(ctx: Context, request: Request, page: PageRequest, step: Step) -> Response:
     try:
-        current = step
-        if step.challenge == Challenge.MFA_SETUP:
-            current = await challenges.verify_token(ctx, step, page.field("code"))
-        outcome = await challenges.answer(ctx, page.client, current, _responses(step, page))
+        outcome: Step | User
+        template = _template(step)
+        if template == _CHOICE_TEMPLATE:
+            outcome = await challenges.choose_setup(ctx, step, page.field("answer"))
+        else:
+            current = step
+            if template == _TOTP_TEMPLATE:
+                current = await challenges.verify_token(ctx, step, page.field("code"))
+            outcome = await challenges.answer(ctx, page.client, current, _responses(step, page))
     except CognitoError as exc:
         message = exc.message or exc.name
-        return _step_page(ctx, request, page, step, error=message, status_code=400)
+        return await _step_page(ctx, request, page, step, error=message, status_code=400,
+                                email=page.field("email") or None)  # fmt: skip
     return await after_step(ctx, page, outcome)
 
 
@@ -147,7 +179,7 @@ def step_routes(ctx: Context) -> list[Route]:
         step = _current_step(ctx, request)
         if step is None:
             return pages.redirect(page_url(ctx, "/login", page.authorize))
-        return _step_page(ctx, request, page, step)
+        return await _step_page(ctx, request, page, step)
 
     async def answer(request: Request) -> Response:
         try:

@@ -86,6 +86,16 @@ _GERMAN: Final = {
     "Open in an authenticator app on this device": (
         "In einer Authentifizierungs-App auf diesem Gerät öffnen"
     ),
+    "Set up multi-factor authentication": "Multi-Faktor-Authentifizierung einrichten",
+    "Choose how you want to receive your sign-in codes.": (
+        "Wählen Sie, wie Sie Ihre Anmeldecodes erhalten möchten."
+    ),
+    "Set up email verification": "Bestätigung per E-Mail einrichten",
+    "Enter the email address we should send your sign-in codes to.": (
+        "Geben Sie die E-Mail-Adresse ein, an die wir Ihre Anmeldecodes senden sollen."
+    ),
+    "Email address": "E-Mail-Adresse",
+    "Invalid email address format.": "Ungültiges Format der E-Mail-Adresse.",
     "Something went wrong": "Etwas ist schiefgelaufen",
     "Error:": "Fehler:",
     "Code": "Code",
@@ -165,6 +175,16 @@ _FRENCH: Final = {
     "Open in an authenticator app on this device": (
         "Ouvrir dans une application d'authentification sur cet appareil"
     ),
+    "Set up multi-factor authentication": "Configurer l'authentification multifacteur",
+    "Choose how you want to receive your sign-in codes.": (
+        "Choisissez comment recevoir vos codes de connexion."
+    ),
+    "Set up email verification": "Configurer la vérification par e-mail",
+    "Enter the email address we should send your sign-in codes to.": (
+        "Saisissez l'adresse e-mail à laquelle nous enverrons vos codes de connexion."
+    ),
+    "Email address": "Adresse e-mail",
+    "Invalid email address format.": "Format d'adresse e-mail non valide.",
     "Something went wrong": "Une erreur s'est produite",
     "Error:": "Erreur :",
     "Code": "Code",
@@ -243,6 +263,17 @@ _SPANISH: Final = {
     "Open in an authenticator app on this device": (
         "Abrir en una aplicación de autenticación de este dispositivo"
     ),
+    "Set up multi-factor authentication": "Configure la autenticación multifactor",
+    "Choose how you want to receive your sign-in codes.": (
+        "Elija cómo desea recibir sus códigos de inicio de sesión."
+    ),
+    "Set up email verification": "Configure la verificación por correo electrónico",
+    "Enter the email address we should send your sign-in codes to.": (
+        "Introduzca la dirección de correo electrónico a la que enviaremos sus códigos de "
+        "inicio de sesión."
+    ),
+    "Email address": "Dirección de correo electrónico",
+    "Invalid email address format.": "Formato de dirección de correo electrónico no válido.",
     "Something went wrong": "Algo salió mal",
     "Error:": "Error:",
     "Code": "Código",
@@ -319,6 +350,16 @@ _JAPANESE: Final = {
     "QR code for your authenticator app": "認証アプリ用の QR コード",
     "Secret key:": "シークレットキー:",
     "Open in an authenticator app on this device": "このデバイスの認証アプリで開く",
+    "Set up multi-factor authentication": "多要素認証を設定",
+    "Choose how you want to receive your sign-in codes.": (
+        "サインインコードの受け取り方法を選択してください。"
+    ),
+    "Set up email verification": "E メールによる検証を設定",
+    "Enter the email address we should send your sign-in codes to.": (
+        "サインインコードの送信先の E メールアドレスを入力してください。"
+    ),
+    "Email address": "E メールアドレス",
+    "Invalid email address format.": "E メールアドレスの形式が無効です。",
     "Something went wrong": "問題が発生しました",
     "Error:": "エラー:",
     "Code": "コード",
