@@ -17,6 +17,7 @@ process: N processes behind a load balancer allow up to N times the rate.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import time
 from collections import OrderedDict
@@ -151,9 +152,13 @@ def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[Ip
 
 def bucket_key(address: str, operation: str) -> tuple[str, str]:
     """(client, category) with IPv6 clients folded to their /64."""
+    return (_client_of(address), category_of(operation))
+
+
+@functools.lru_cache(maxsize=4096)
+def _client_of(address: str) -> str:
+    # Parsed once per address: ipaddress costs more than the rest of a rate-limit check.
     parsed = _address(address)
     if isinstance(parsed, ipaddress.IPv6Address):
-        address = str(ipaddress.IPv6Network((parsed, 64), strict=False))
-    elif parsed is not None:
-        address = str(parsed)
-    return (address, category_of(operation))
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed) if parsed is not None else address

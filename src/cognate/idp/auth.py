@@ -63,7 +63,7 @@ from cognate.idp.user_quotas import count_call
 from cognate.idp.users import history_size
 from cognate.store import sign_in as sign_in_store
 from cognate.store import users as user_store
-from cognate.store.clients import get_client
+from cognate.store.clients import get_client_with_pool
 from cognate.tokens.issue import (
     authenticate_access_token,
     require_scope,
@@ -116,10 +116,11 @@ async def _pool_and_client(
         if pool_id is not None:
             pool = await require_pool(conn, pool_id)
             return pool, await require_client(conn, pool.id, client_id)
-        client = await get_client(conn, None, client_id)
-        if client is None:
+        found = await get_client_with_pool(conn, client_id)  # one query: the sign-in hot path
+        if found is None:
             raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
-        return await require_pool(conn, client.pool_id), client
+        client, pool = found
+        return pool, client
 
 
 async def _initiate(

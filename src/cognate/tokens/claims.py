@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from cognate.domain.user import User
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
@@ -267,8 +269,8 @@ def decode_compact(token: str) -> CompactToken | None:
         return None
     header_part, payload_part, signature_part = token.split(".")
     try:
-        header = json.loads(_b64url_decode(header_part))
-        claims = json.loads(_b64url_decode(payload_part))
+        header = orjson.loads(_b64url_decode(header_part))
+        claims = orjson.loads(_b64url_decode(payload_part))
         signature = _b64url_decode(signature_part)
     except (ValueError, RecursionError):
         return None
