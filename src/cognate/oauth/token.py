@@ -2,12 +2,14 @@
 
 RFC 6749 §4.1.3 (code, with RFC 7636 PKCE), §6 (refresh) and §4.4 (client credentials), as
 Cognito's developer guide ("The token endpoint") describes them: client_credentials needs a
-confidential client allowing that flow and grants only custom scopes; answers are JSON with
+confidential client allowing that flow and grants only custom scopes (its `aws_client_metadata`
+reaches a V3_0 PreTokenGeneration function); answers are JSON with
 `Cache-Control: no-store`, errors `{"error": …}` (400, or 401 for invalid_client).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -20,12 +22,25 @@ from cognate.context import Context
 from cognate.domain.client import Client
 from cognate.domain.oauth import client_credentials_scopes
 from cognate.domain.pool import Pool
-from cognate.errors import CognitoError, OAuthError
+from cognate.errors import (
+    CognitoError,
+    InvalidLambdaResponseException,
+    OAuthError,
+    UnexpectedLambdaException,
+    UserLambdaValidationException,
+)
 from cognate.oauth.codes import redeem_code
 from cognate.oauth.protocol import authenticate_client, error_response, oauth_json, read_form
 from cognate.tokens.issue import issue_client_token, refresh_tokens
 
 _log = logging.getLogger(__name__)
+_METADATA_SHAPE = "aws_client_metadata must be a JSON object of string values"
+# What a PreTokenGeneration invocation raises (triggers/runner.py).
+_TRIGGER_FAILURES = (
+    UserLambdaValidationException,
+    UnexpectedLambdaException,
+    InvalidLambdaResponseException,
+)
 
 
 def _required(form: Mapping[str, str], name: str) -> str:
@@ -41,6 +56,23 @@ def _require_flow(client: Client, flow: str) -> None:
         raise OAuthError("unauthorized_client")
 
 
+def _client_metadata(form: Mapping[str, str]) -> dict[str, str]:
+    """`aws_client_metadata`: URL-encoded JSON of string values that Cognito hands a V3_0
+    PreTokenGeneration function as clientMetadata (developer guide, "The token endpoint")."""
+    raw = form.get("aws_client_metadata")
+    if not raw:
+        return {}
+    try:
+        metadata = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        raise OAuthError("invalid_request", _METADATA_SHAPE) from exc
+    if not isinstance(metadata, dict) or not all(
+        isinstance(value, str) for value in metadata.values()
+    ):
+        raise OAuthError("invalid_request", _METADATA_SHAPE)
+    return metadata
+
+
 async def _client_credentials(
     ctx: Context, pool: Pool, client: Client, form: Mapping[str, str]
 ) -> dict[str, Any]:
@@ -48,7 +80,14 @@ async def _client_credentials(
         raise OAuthError("unauthorized_client")
     _require_flow(client, "client_credentials")
     scopes = client_credentials_scopes(form.get("scope"), client.allowed_oauth_scopes)
-    return await issue_client_token(ctx, pool.id, client, scopes)
+    metadata = _client_metadata(form)
+    try:
+        return await issue_client_token(ctx, pool, client, scopes, metadata)
+    except _TRIGGER_FAILURES as exc:
+        # Cognito's OAuth server reports a failed trigger as invalid_request with the trigger's
+        # message (as on the hosted UI's error redirects): the function refused, or failed or
+        # timed out; retrying the same request is not the answer a 5xx would suggest.
+        raise OAuthError("invalid_request", exc.message) from exc
 
 
 async def _authorization_code(

@@ -371,19 +371,29 @@ def _sign_pair(
 
 
 async def issue_client_token(
-    ctx: Context, pool_id: str, client: Client, scopes: Sequence[str]
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    scopes: Sequence[str],
+    client_metadata: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The access token of a client_credentials grant (RFC 6749 §4.4): no user, no ID or
-    refresh token; `sub` is the client id (developer guide, "The token endpoint")."""
-    _id_key, access_key = await key_ring(ctx).signing_keys(ctx, pool_id)
+    refresh token; `sub` is the client id (developer guide, "The token endpoint"). A V3_0
+    PreTokenGeneration function may change it (pre_token.py), given `client_metadata`."""
+    _id_key, access_key = await key_ring(ctx).signing_keys(ctx, pool.id)
     claims = token_claims.client_token_claims(
-        issuer=issuer(ctx, pool_id),
+        issuer=issuer(ctx, pool.id),
         client_id=client.id,
         scopes=scopes,
         now=ctx.clock(),
         validity=client.access_token_validity,
         jti=str(uuid.uuid4()),
     )
+    # No transaction is open here, as a trigger needs.
+    claims = await pre_token.apply_client_credentials(
+        ctx, pool=pool, client_id=client.id, access_claims=claims, scopes=scopes,
+        client_metadata=client_metadata or {},
+    )  # fmt: skip
     # One signature (~0.25 ms): inline costs less CPU than a worker-thread hand-off.
     access_token = _sign(access_key, claims)
     return {

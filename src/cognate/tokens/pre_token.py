@@ -9,6 +9,14 @@ changes the ID token only; with V2_0/V3_0 the event is version "2"/"3", carries 
 surface.md §7) are never changed, whatever the function answers; anything but the documented
 shapes is InvalidLambdaResponseException. The invocation itself goes through `ctx.triggers`
 (runs outside any transaction: `issue.py` calls this after committing).
+
+Machine-to-machine tokens (client_credentials) run the function only for V3_0 ("access token
+customization for machine-to-machine (M2M) client-credentials grants"; V1_0/V2_0 pools are not
+called), with triggerSource TokenGeneration_ClientCredentials. There is no user: the event's
+userName is the client id (the token's `sub`), userAttributes is empty, groupConfiguration
+names no groups, `scopes` are the granted scopes and clientMetadata is the token request's
+`aws_client_metadata`. Only `accessTokenGeneration` applies (claims and scopes): there is no
+ID token, and no groups to override.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from cognate.errors import InvalidLambdaResponseException
 from cognate.tokens.claims import GroupClaim, ordered_groups, preferred_role
 
 TRIGGER = "PreTokenGeneration"
+CLIENT_CREDENTIALS = "TokenGeneration_ClientCredentials"
 UNRECOGNIZABLE_OUTPUT = "Unrecognizable lambda output"
 _ID_RESERVED = frozenset(
     {"acr", "amr", "aud", "at_hash", "auth_time", "azp", "cognito:username", "exp", "iat",
@@ -78,18 +87,63 @@ async def apply(
     }
     if version != "1":
         request["scopes"] = list(claims.scopes)
-    event = {
+    event = _event(ctx, pool, version, trigger_source, user_name=user.username,
+                   client_id=client_id, request=request)  # fmt: skip
+    returned = await ctx.triggers.invoke(TRIGGER, arn, event)
+    return override(returned, claims, version=version)
+
+
+async def apply_client_credentials(
+    ctx: Context,
+    *,
+    pool: Pool,
+    client_id: str,
+    access_claims: dict[str, Any],
+    scopes: Sequence[str],
+    client_metadata: Mapping[str, str],
+) -> dict[str, Any]:
+    """The claims of a client_credentials access token as a V3_0 function changed them
+    (unchanged without one); module docstring for the event."""
+    found = configured(pool)
+    if found is None or found[1] != "3":
+        return access_claims
+    arn, version = found
+    request: dict[str, Any] = {
+        "userAttributes": {},
+        "groupConfiguration": {
+            "groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None,
+        },
+        "scopes": list(scopes),
+        "clientMetadata": dict(client_metadata),
+    }  # fmt: skip
+    event = _event(ctx, pool, version, CLIENT_CREDENTIALS, user_name=client_id,
+                   client_id=client_id, request=request)  # fmt: skip
+    returned = await ctx.triggers.invoke(TRIGGER, arn, event)
+    claims = TokenClaims(id_claims={}, access_claims=access_claims, scopes=list(scopes))
+    return override(returned, claims, version=version, is_machine=True).access_claims
+
+
+def _event(
+    ctx: Context,
+    pool: Pool,
+    version: str,
+    trigger_source: str,
+    *,
+    user_name: str,
+    client_id: str,
+    request: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The event envelope every pre-token invocation shares (cognito-surface.md §8)."""
+    return {
         "version": version,
         "triggerSource": trigger_source,
         "region": ctx.region,
         "userPoolId": pool.id,
-        "userName": user.username,
+        "userName": user_name,
         "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": client_id},
-        "request": request,
+        "request": dict(request),
         "response": {},
     }
-    returned = await ctx.triggers.invoke(TRIGGER, arn, event)
-    return override(returned, claims, version=version)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -108,8 +162,11 @@ def _names(value: Any) -> list[str]:
     return value
 
 
-def override(returned: Mapping[str, Any], claims: TokenClaims, *, version: str) -> TokenClaims:
-    """Apply a returned pre-token event to `claims` (pure; reserved claims stay)."""
+def override(
+    returned: Mapping[str, Any], claims: TokenClaims, *, version: str, is_machine: bool = False
+) -> TokenClaims:
+    """Apply a returned pre-token event to `claims` (pure; reserved claims stay). A machine
+    token has no user, so `groupOverrideDetails` does not apply to it."""
     response = _mapping(returned.get("response"))
     id_claims, access_claims = dict(claims.id_claims), dict(claims.access_claims)
     scopes = list(claims.scopes)
@@ -131,7 +188,8 @@ def override(returned: Mapping[str, Any], claims: TokenClaims, *, version: str) 
         added_scopes = _names(access_part.get("scopesToAdd"))
         scopes = list(dict.fromkeys(s for s in [*scopes, *added_scopes] if s not in suppressed))
         access_claims["scope"] = " ".join(scopes)
-    _override_groups(_mapping(details.get("groupOverrideDetails")), id_claims, access_claims)
+    if not is_machine:
+        _override_groups(_mapping(details.get("groupOverrideDetails")), id_claims, access_claims)
     return TokenClaims(id_claims=id_claims, access_claims=access_claims, scopes=scopes)
 
 
