@@ -20,7 +20,7 @@ from cognate.domain.identity_pool import IdentityPool, resolve_role, unauthentic
 from cognate.errors import InvalidParameterException, NotAuthorizedException
 from cognate.identity import shapes
 from cognate.identity.logins import VerifiedLogin, verify_logins
-from cognate.identity.openid_tokens import open_id_token
+from cognate.identity.openid_tokens import COGNITO_IDENTITY_PROVIDER, open_id_token
 from cognate.identity.registry import identity
 from cognate.identity.resources import require_identity_and_pool, require_pool
 from cognate.identity.temporary_credentials import issue_credentials
@@ -52,6 +52,8 @@ async def get_id(ctx: Context, req: shapes.GetIdInput) -> shapes.GetIdResponse:
         async with ctx.store.begin() as conn:
             await identity_store.insert_identity(conn, identity_id, pool.id, now=ctx.clock())
         return {"IdentityId": identity_id}
+    if COGNITO_IDENTITY_PROVIDER in logins:
+        raise NotAuthorizedException("Invalid login token. Can't pass in a Cognito token.")
     verified = await verify_logins(ctx, pool, logins)
     return {"IdentityId": await _identity_of(ctx, pool, verified)}
 
@@ -91,13 +93,18 @@ async def _authenticate(
     ctx: Context, pool: IdentityPool, found: Identity, logins: Mapping[str, str]
 ) -> list[VerifiedLogin]:
     """The presented logins linked to `found` (linking unlinked ones, which upgrades a guest
-    identity); NotAuthorizedException unless at least one is."""
+    identity) or, for our own OpenID tokens, issued to it; NotAuthorizedException unless at
+    least one is."""
     verified = await verify_logins(ctx, pool, logins)
     now = ctx.clock()
     matched = []
     async with ctx.store.begin() as conn:
         providers = {provider for provider, _ in found.logins}
         for login in verified:
+            if login.is_identity_token:
+                if login.subject == found.id:
+                    matched.append(login)
+                continue
             owner = await identity_store.find_login(conn, pool.id, *login.key)
             if owner is None and login.provider not in providers:
                 await identity_store.link_login(conn, pool_id=pool.id, identity_id=found.id,
@@ -110,6 +117,12 @@ async def _authenticate(
     if not matched:
         raise NotAuthorizedException(_NO_MATCH)
     return matched
+
+
+async def _current_logins(ctx: Context, identity_id: str) -> tuple[tuple[str, str], ...]:
+    async with ctx.store.read() as conn:
+        found = await identity_store.get_identity(conn, identity_id)
+    return found.logins if found else ()
 
 
 def _check_guest(pool: IdentityPool, found: Identity) -> None:
@@ -132,11 +145,16 @@ async def get_credentials_for_identity(
         role = unauthenticated_role(pool)
     else:
         matched = await _authenticate(ctx, pool, found, logins)
-        role = resolve_role(
-            pool,
-            [login.presented() for login in matched],
-            custom_role_arn=req.get("CustomRoleArn"),
-        )
+        if not any(login.is_authenticated for login in matched):
+            # Only a guest's own OpenID token: still a guest.
+            _check_guest(pool, found)
+            role = unauthenticated_role(pool)
+        else:
+            role = resolve_role(
+                pool,
+                [login.presented() for login in matched if login.is_authenticated],
+                custom_role_arn=req.get("CustomRoleArn"),
+            )
     credentials = await issue_credentials(ctx, found.id, role)
     return cast(
         shapes.GetCredentialsForIdentityResponse,
@@ -159,7 +177,11 @@ async def get_open_id_token(
     if not logins:
         _check_guest(pool, found)
     else:
-        presented = [login.key for login in await _authenticate(ctx, pool, found, logins)]
+        matched = await _authenticate(ctx, pool, found, logins)
+        presented = [login.key for login in matched if not login.is_identity_token]
+        if not presented and any(login.is_authenticated for login in matched):
+            # Our own token presented back: the identity's logins, as they are now.
+            presented = list(await _current_logins(ctx, found.id))
     token = await open_id_token(ctx, identity_id=found.id, pool_id=pool.id, logins=presented)
     result: dict[str, Any] = {"IdentityId": found.id, "Token": token}
     return cast(shapes.GetOpenIdTokenResponse, result)

@@ -2,7 +2,8 @@
 
 Developer guide, "Identity pools (federated identities) authentication flow". An identity
 lists its providers by their canonical names (`cognito-idp.{region}.amazonaws.com/{poolId}`)
-whichever Logins key form linked them. Cognate never merges identities, so none is ever
+whichever Logins key form linked them, and developer logins by DeveloperProviderName.
+MergeDeveloperIdentities deletes the merged identity rather than disabling it, so none is ever
 disabled and HideDisabled changes nothing.
 """
 

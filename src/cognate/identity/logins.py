@@ -1,4 +1,5 @@
-"""Verifying the Logins map of GetId, GetCredentialsForIdentity, GetOpenIdToken, UnlinkIdentity.
+"""Verifying the Logins map of GetId, GetCredentialsForIdentity, GetOpenIdToken, UnlinkIdentity
+and GetOpenIdTokenForDeveloperIdentity.
 
 Developer guide, "Identity pools (federated identities) authentication flow": a user-pool
 login is its ID token, checked like any JWT verifier would (signature by the user pool's key,
@@ -6,7 +7,9 @@ login is its ID token, checked like any JWT verifier would (signature by the use
 provider, not expired). With ServerSideTokenCheck, the user must also still exist, be enabled
 and not be signed out (the token not revoked). Messages are those observed from Cognito
 (wave2-surface §2.2). Only user pools of this server are supported as providers: social, OIDC
-and SAML providers are refused as unsupported.
+and SAML providers are refused as unsupported. Our own OpenID tokens come back as
+`cognito-identity.amazonaws.com`: such a login names its identity (`sub`) instead of being
+linked to one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from cognate.domain.identity_pool import (
     user_pool_of_provider,
 )
 from cognate.errors import NotAuthorizedException
+from cognate.identity.openid_tokens import COGNITO_IDENTITY_PROVIDER, verified_claims
 from cognate.identity.resources import issuer_host
 from cognate.store import tokens as token_store
 from cognate.tokens.claims import decode_compact
@@ -50,6 +54,18 @@ class VerifiedLogin:
         """What identifies the login: (provider, sub)."""
         return (self.provider, self.subject)
 
+    @property
+    def is_identity_token(self) -> bool:
+        """Whether this is one of our own OpenID tokens: it names an identity (its subject)
+        rather than a login linked to one."""
+        return self.provider == COGNITO_IDENTITY_PROVIDER
+
+    @property
+    def is_authenticated(self) -> bool:
+        """False only for an OpenID token issued to a guest identity."""
+        methods = self.claims.get("amr")
+        return not (self.is_identity_token and methods == ["unauthenticated"])
+
     def presented(self) -> PresentedLogin:
         """The login as role resolution sees it; user pools map as `{provider}:{clientId}`."""
         return PresentedLogin(mapping_key=f"{self.provider}:{self.client_id}", claims=self.claims)
@@ -68,6 +84,8 @@ async def verify_logins(
 
 
 async def _verify(ctx: Context, pool: IdentityPool, name: str, token: str) -> VerifiedLogin:
+    if name == COGNITO_IDENTITY_PROVIDER:
+        return await _verify_identity_token(ctx, pool, token)
     user_pool_id = user_pool_of_provider(name, region=ctx.region, issuer_host=issuer_host(ctx))
     providers = _configured(pool, ctx, user_pool_id)
     if user_pool_id is None or not providers:
@@ -87,6 +105,23 @@ async def _verify(ctx: Context, pool: IdentityPool, name: str, token: str) -> Ve
         provider=canonical_provider(ctx.region, user_pool_id),
         subject=subject,
         client_id=str(claims["aud"]),
+        claims=claims,
+    )
+
+
+async def _verify_identity_token(ctx: Context, pool: IdentityPool, token: str) -> VerifiedLogin:
+    """One of our OpenID tokens (developer guide, "Developer-authenticated identities": the
+    token of GetOpenIdTokenForDeveloperIdentity is presented to GetCredentialsForIdentity as
+    `cognito-identity.amazonaws.com`); it must have been issued for this identity pool."""
+    claims = await verified_claims(ctx, token)
+    if claims is None:
+        raise NotAuthorizedException(_NOT_A_TOKEN)
+    if claims.get("aud") != pool.id:
+        raise NotAuthorizedException("Invalid login token. Incorrect token audience.")
+    return VerifiedLogin(
+        provider=COGNITO_IDENTITY_PROVIDER,
+        subject=str(claims["sub"]),
+        client_id=pool.id,
         claims=claims,
     )
 

@@ -1,4 +1,6 @@
-"""GetOpenIdToken's tokens: RS256 JWTs about an identity, signed with a key of this server.
+"""The OpenID tokens of GetOpenIdToken and GetOpenIdTokenForDeveloperIdentity: RS256 JWTs
+about an identity, signed with a key of this server, and their verification when an identity
+presents one back under the Logins key `cognito-identity.amazonaws.com`.
 
 Developer guide, "Identity pools (federated identities) authentication flow" (basic flow):
 Cognito's OpenID token says `sub` = IdentityId, `aud` = IdentityPoolId and `amr` =
@@ -21,17 +23,19 @@ from datetime import timedelta
 from typing import Any
 
 import anyio
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from cognate.context import Context
 from cognate.store import identity_keys as key_store
 from cognate.store.store import Store
-from cognate.tokens.claims import b64url, signing_input
+from cognate.tokens.claims import b64url, decode_compact, signing_input
 from cognate.tokens.keys import thumbprint_kid
 
 SECRET_PURPOSE = "identity-signing-key"  # noqa: S105 (a SecretBox purpose label, not a secret)
 TOKEN_VALIDITY = timedelta(minutes=10)
+_TAGS_CLAIM = "https://aws.amazon.com/tags"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,30 +88,94 @@ def _sign(key: _Key, claims: Mapping[str, Any]) -> str:
     return f"{message.decode()}.{b64url(signature)}"
 
 
-def amr(logins: Sequence[tuple[str, str]]) -> list[str]:
-    """The `amr` claim: how the identity authenticated, as Cognito writes it for user pools."""
+COGNITO_IDENTITY_PROVIDER = "cognito-identity.amazonaws.com"
+"""The Logins key under which an identity presents one of these tokens back to us."""
+
+
+def amr(logins: Sequence[tuple[str, str]], pool_id: str) -> list[str]:
+    """The `amr` claim: how the identity authenticated, as Cognito writes it.
+
+    A user-pool login reads `{provider}:CognitoSignIn:{sub}`; a developer login
+    `{developerProviderName}:{identityPoolId}:{developerUserIdentifier}`.
+    """
     if not logins:
         return ["unauthenticated"]
     providers = sorted({provider for provider, _ in logins})
     return [
         "authenticated",
         *providers,
-        *(f"{provider}:CognitoSignIn:{subject}" for provider, subject in sorted(logins)),
+        *(
+            f"{provider}:CognitoSignIn:{subject}"
+            if provider.startswith("cognito-idp.")
+            else f"{provider}:{pool_id}:{subject}"
+            for provider, subject in sorted(logins)
+        ),
     ]
 
 
 async def open_id_token(
-    ctx: Context, *, identity_id: str, pool_id: str, logins: Sequence[tuple[str, str]]
+    ctx: Context,
+    *,
+    identity_id: str,
+    pool_id: str,
+    logins: Sequence[tuple[str, str]],
+    validity: timedelta = TOKEN_VALIDITY,
+    principal_tags: Mapping[str, str] | None = None,
 ) -> str:
-    """A signed OpenID token for the identity, valid TOKEN_VALIDITY."""
+    """A signed OpenID token for the identity, valid `validity`.
+
+    PrincipalTags (GetOpenIdTokenForDeveloperIdentity) travel as STS session tags do in a web
+    identity token: `https://aws.amazon.com/tags` {"principal_tags": {key: [value]}}.
+    """
     key = await _signing_key(ctx)
     now = int(ctx.clock().timestamp())
-    claims = {
+    claims: dict[str, Any] = {
         "iss": ctx.base_url,
         "sub": identity_id,
         "aud": pool_id,
-        "amr": amr(logins),
+        "amr": amr(logins, pool_id),
         "iat": now,
-        "exp": now + int(TOKEN_VALIDITY.total_seconds()),
+        "exp": now + int(validity.total_seconds()),
     }
+    if principal_tags:
+        claims[_TAGS_CLAIM] = {
+            "principal_tags": {name: [value] for name, value in sorted(principal_tags.items())}
+        }
     return await anyio.to_thread.run_sync(_sign, key, claims)
+
+
+async def _verification_key(ctx: Context, kid: str) -> rsa.RSAPublicKey | None:
+    cached = _KEYS.get(ctx.store)
+    if cached is not None and cached.kid == kid:
+        return cached.private_key.public_key()
+    async with ctx.store.read() as conn:
+        stored = [key for key in await key_store.identity_keys(conn) if key.kid == kid]
+    if not stored:
+        return None
+    key = await anyio.to_thread.run_sync(_decrypt, ctx, stored[0])
+    return key.private_key.public_key()
+
+
+async def verified_claims(ctx: Context, token: str) -> Mapping[str, Any] | None:
+    """The claims of one of our OpenID tokens if its signature, issuer and expiry check out,
+    else None. RFC 8725: RS256 only, and the kid looked up among our identity keys alone."""
+    decoded = decode_compact(token)
+    if decoded is None or decoded.header.get("alg") != "RS256":
+        return None
+    kid = decoded.header.get("kid")
+    public_key = await _verification_key(ctx, kid) if isinstance(kid, str) else None
+    if public_key is None:
+        return None
+    try:
+        public_key.verify(
+            decoded.signature, decoded.signing_input, padding.PKCS1v15(), hashes.SHA256()
+        )
+    except InvalidSignature:
+        return None
+    claims = decoded.claims
+    exp = claims.get("exp")
+    if claims.get("iss") != ctx.base_url or not isinstance(exp, int):
+        return None
+    if int(ctx.clock().timestamp()) >= exp or not isinstance(claims.get("sub"), str):
+        return None
+    return claims

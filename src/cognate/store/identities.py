@@ -183,3 +183,52 @@ async def delete_expired_credentials(conn: AsyncConnection, now: datetime) -> No
     await conn.execute(
         identity_credentials.delete().where(identity_credentials.c.expires_at <= now)
     )
+
+
+async def subjects_of(
+    conn: AsyncConnection, identity_id: str, provider: str, *, after: str | None, limit: int
+) -> list[str]:
+    """The subjects of the identity's logins of `provider` (a developer provider's user
+    identifiers) in order, after `after`, at most `limit`."""
+    query = (
+        sa.select(identity_logins.c.subject)
+        .where(identity_logins.c.identity_id == identity_id, identity_logins.c.provider == provider)
+        .order_by(identity_logins.c.subject)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(identity_logins.c.subject > after)
+    return [str(subject) for subject in (await conn.execute(query)).scalars()]
+
+
+async def unlink_login(
+    conn: AsyncConnection, identity_id: str, provider: str, subject: str, *, now: datetime
+) -> bool:
+    """Remove one login of the identity; False if the identity had no such login."""
+    result = await conn.execute(
+        identity_logins.delete().where(
+            identity_logins.c.identity_id == identity_id,
+            identity_logins.c.provider == provider,
+            identity_logins.c.subject == subject,
+        )
+    )
+    if not result.rowcount:
+        return False
+    await conn.execute(
+        identities.update().where(identities.c.id == identity_id).values(updated_at=now)
+    )
+    return True
+
+
+async def move_logins(
+    conn: AsyncConnection, source_id: str, destination_id: str, *, now: datetime
+) -> None:
+    """Relink every login of `source_id` to `destination_id` (MergeDeveloperIdentities)."""
+    await conn.execute(
+        identity_logins.update()
+        .where(identity_logins.c.identity_id == source_id)
+        .values(identity_id=destination_id)
+    )
+    await conn.execute(
+        identities.update().where(identities.c.id == destination_id).values(updated_at=now)
+    )

@@ -321,8 +321,8 @@ identity_logins = sa.Table(
     sa.Column("pool_id", sa.ForeignKey("identity_pools.id", ondelete="CASCADE"), primary_key=True),
     # The canonical provider name: cognito-idp.{region}.amazonaws.com/{userPoolId}.
     sa.Column("provider", sa.String(256), primary_key=True),
-    # The token's sub.
-    sa.Column("subject", sa.String(256), primary_key=True),
+    # The token's sub, or a developer provider's DeveloperUserIdentifier (up to 1024).
+    sa.Column("subject", sa.String(1024), primary_key=True),
     sa.Column(
         "identity_id",
         sa.ForeignKey("identities.id", ondelete="CASCADE"),
@@ -496,4 +496,17 @@ webauthn_credentials = sa.Table(
     sa.Column("transports", sa.JSON, nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("last_used_at", Timestamp, nullable=True),
+)
+
+identity_principal_tags = sa.Table(
+    "identity_principal_tags",
+    metadata,
+    # SetPrincipalTagAttributeMap: one map per identity pool and provider.
+    sa.Column("pool_id", sa.ForeignKey("identity_pools.id", ondelete="CASCADE"), primary_key=True),
+    # The canonical provider name (user pools as cognito-idp.{region}.amazonaws.com/{poolId}).
+    sa.Column("provider", sa.String(128), primary_key=True),
+    sa.Column("use_defaults", sa.Boolean, nullable=False),
+    # Tag key -> claim, as SetPrincipalTagAttributeMap got it (ignored while use_defaults).
+    sa.Column("principal_tags", sa.JSON, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
 )
