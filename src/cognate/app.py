@@ -18,7 +18,7 @@ from cognate.context import Context
 from cognate.federation.routes import federation_routes, federation_start
 from cognate.hosted_ui.routes import hosted_ui_routes
 from cognate.identity import identity
-from cognate.idp import confirm_link, idp
+from cognate.idp import confirm_link, idp, import_upload
 from cognate.messages.delivery import Delivery
 from cognate.oauth.discovery import discovery_routes
 from cognate.oauth.routes import oauth_routes
@@ -89,6 +89,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> ASGIApp:
             Route("/", endpoint.handle, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/confirmUser", confirm_link.confirm_user, methods=["GET"]),
+            Route("/_import/{pool_id}/{job_id}", import_upload.upload_csv, methods=["PUT"]),
             *discovery_routes(ctx),
             *oauth_routes(ctx),
             *hosted_ui_routes(ctx, federate=federation_start(ctx)),

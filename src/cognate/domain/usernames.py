@@ -9,9 +9,10 @@ Otherwise the username is stored as given, case preserved, and matched by its ke
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from cognate.domain.attributes import is_email, is_phone_number
+from cognate.domain.attributes import check_attributes, check_required, is_email, is_phone_number
 from cognate.domain.pool import Pool
 from cognate.errors import InvalidParameterException
 
@@ -56,3 +57,20 @@ def new_username(
             "phone number alias."
         )
     return name, result
+
+
+def new_user_attributes(
+    pool: Pool, name: str, given: Iterable[Mapping[str, Any]], sub: str
+) -> tuple[str, dict[str, str]]:
+    """The stored username and full attributes (`sub` first) of a user created as `name` with
+    the AttributeType list `given`: the one rule set of AdminCreateUser and CSV user import.
+
+    Raises InvalidParameterException for an attribute the schema refuses, a name that does not
+    fit the pool's sign-in rules, or a required attribute left out.
+    """
+    checked = check_attributes(pool.schema, given, is_creation=True)
+    attributes = {attribute: value for attribute, value in checked.items() if value}
+    username, attributes = new_username(pool, name, attributes, sub)
+    attributes = {"sub": sub, **attributes}
+    check_required(pool.schema, attributes)
+    return username, attributes

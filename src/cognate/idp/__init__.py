@@ -9,6 +9,7 @@ from cognate.idp import (  # noqa: F401
     domains,
     groups,
     identity_providers,
+    import_jobs,
     mfa,
     passkeys,
     pools,

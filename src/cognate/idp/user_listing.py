@@ -9,8 +9,8 @@ from cognate.context import Context
 from cognate.domain import user_filter
 from cognate.domain.pagination import decode_token, encode_token
 from cognate.domain.pool import Pool
-from cognate.domain.schema import STANDARD_NAMES
 from cognate.domain.user import User
+from cognate.domain.user_import import csv_header
 from cognate.errors import InvalidParameterException
 from cognate.idp import shapes
 from cognate.idp.registry import idp
@@ -20,31 +20,6 @@ from cognate.store import user_listing as listing_store
 
 MAX_PAGE_SIZE = 60
 """The largest page any Cognito list operation returns, and the size when Limit is absent."""
-
-# GetCSVHeader's standard columns, in Cognito's order (AWS CLI reference, get-csv-header).
-CSV_STANDARD_HEADER = (
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "email",
-    "email_verified",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "phone_number",
-    "phone_number_verified",
-    "address",
-    "updated_at",
-    "cognito:mfa_enabled",
-    "cognito:username",
-)
 
 
 def page_size(limit: int | None) -> int:
@@ -100,7 +75,4 @@ async def get_csv_header(
 ) -> shapes.GetCSVHeaderResponse:
     async with ctx.store.read() as conn:
         pool = await require_pool(conn, req["UserPoolId"])
-    custom = [
-        attribute["Name"] for attribute in pool.schema if attribute["Name"] not in STANDARD_NAMES
-    ]
-    return {"UserPoolId": pool.id, "CSVHeader": [*CSV_STANDARD_HEADER, *custom]}
+    return {"UserPoolId": pool.id, "CSVHeader": csv_header(pool)}

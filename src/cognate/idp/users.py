@@ -14,12 +14,12 @@ import anyio
 from cognate.auth.passwords import encode_credential
 from cognate.context import Context
 from cognate.domain import password_policy
-from cognate.domain.attributes import aliases_of, check_attributes, check_required
+from cognate.domain.attributes import aliases_of
 from cognate.domain.codes import Purpose
 from cognate.domain.pool import Pool
 from cognate.domain.user import User, UserStatus, username_key
 from cognate.domain.user_status import after_admin_confirm
-from cognate.domain.usernames import new_username
+from cognate.domain.usernames import new_user_attributes
 from cognate.errors import CodeDeliveryFailureException, UnsupportedUserStateException
 from cognate.idp import shapes, trigger_calls
 from cognate.idp.invitations import send_invitation
@@ -61,13 +61,8 @@ def _new_user_attributes(
     pool: Pool, req: shapes.AdminCreateUserRequest
 ) -> tuple[str, dict[str, str]]:
     """The stored username and full attributes (with `sub`) of the user `req` creates."""
-    given = check_attributes(pool.schema, req.get("UserAttributes", []), is_creation=True)
-    attributes = {name: value for name, value in given.items() if value}
     sub = str(uuid.uuid4())
-    username, attributes = new_username(pool, req["Username"], attributes, sub)
-    attributes = {"sub": sub, **attributes}
-    check_required(pool.schema, attributes)
-    return username, attributes
+    return new_user_attributes(pool, req["Username"], req.get("UserAttributes", []), sub)
 
 
 def _temporary_password(pool: Pool, given: str | None) -> str:

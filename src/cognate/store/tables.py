@@ -510,3 +510,42 @@ identity_principal_tags = sa.Table(
     sa.Column("principal_tags", sa.JSON, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
 )
+
+user_import_jobs = sa.Table(
+    "user_import_jobs",
+    metadata,
+    # CSV user import jobs (CreateUserImportJob), "import-" and ten letters and digits.
+    sa.Column("id", sa.String(55), primary_key=True),
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("logs_role_arn", sa.String(2048), nullable=False),
+    # domain.user_import.ImportStatus.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("started_at", Timestamp, nullable=True),
+    sa.Column("completed_at", Timestamp, nullable=True),
+    sa.Column("imported", sa.Integer, nullable=False),
+    sa.Column("skipped", sa.Integer, nullable=False),
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Column("completion_message", sa.String(128), nullable=True),
+    # The complete upload whose chunks are the job's CSV; None until a PUT completes.
+    sa.Column("upload_id", sa.String(32), nullable=True),
+    # The first line of the CSV not yet handled (line 1 is the header): where a resumed job
+    # goes on.
+    sa.Column("next_line", sa.Integer, nullable=False),
+    # While the job is Pending/InProgress/Stopping, the worker that runs it renews this lease
+    # with every batch; once it lapses (the process died) another process may take the job over.
+    sa.Column("lease_expires_at", Timestamp, nullable=True),
+    sa.Index("ix_user_import_jobs_pool_id_created_at", "pool_id", "created_at"),
+)
+
+user_import_chunks = sa.Table(
+    "user_import_chunks",
+    metadata,
+    # The uploaded CSV, in the order it arrived, in pieces of up to 1 MiB. In the database
+    # rather than the data dir so that any server sharing it can run the job.
+    sa.Column("job_id", sa.ForeignKey("user_import_jobs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("upload_id", sa.String(32), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
