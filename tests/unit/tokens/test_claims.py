@@ -199,6 +199,14 @@ def test_decode_compact_round_trips(claims: dict[str, int], signature: bytes) ->
     assert decoded.signing_input == token.rsplit(".", 1)[0].encode()
 
 
+def test_decode_compact_reads_integers_beyond_64_bits() -> None:
+    """A pre-token trigger may add any JSON number; our own tokens must still decode."""
+    claims = {"big": 2**70, "text": "caf\u00e9"}
+    decoded = decode_compact(signing_input("k", claims).decode() + "." + b64url(b"sig"))
+    assert decoded is not None
+    assert decoded.claims == claims
+
+
 def test_decode_compact_rejects_garbage() -> None:
     good = signing_input("k", {"a": 1}).decode()
     for bad in (
