@@ -39,6 +39,12 @@ def handler(event, context):
 """
 
 
+REFUSE = """
+def handler(event, context):
+    raise Exception("no tokens today")
+"""
+
+
 @dataclass
 class Env:
     client: Any
@@ -71,6 +77,7 @@ class Env:
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     functions = tmp_path_factory.mktemp("functions")
     (functions / "pre_token.py").write_text(textwrap.dedent(PRE_TOKEN))
+    (functions / "refuse.py").write_text(textwrap.dedent(REFUSE))
     thread, running = start_server(tmp_path_factory.mktemp("data"), functions_dir=functions)
     try:
         yield Env(make_client(running.url), functions, running.url)
@@ -124,3 +131,30 @@ def test_implicit_grant_runs_hosted_auth(env: Env) -> None:
     claims = env.claims(web.pool_id, fragment["id_token"])
     assert claims["trigger"] == "TokenGeneration_HostedAuth"
     assert env.event("TokenGeneration_HostedAuth", web.username)["userName"] == web.username
+
+
+def test_a_refusing_function_is_invalid_request_on_every_grant(env: Env) -> None:
+    """The code and refresh grants report a failed PreTokenGeneration as the client_credentials
+    grant does: 400 invalid_request with Cognito's trigger message, never a 500."""
+    web = env.web()
+    tokens = _code_tokens(env, web)
+    verifier, challenge = pkce_pair()
+    location = _authorize(env, web, "code", code_challenge=challenge, code_challenge_method="S256")
+    env.client.update_user_pool(
+        UserPoolId=web.pool_id, LambdaConfig={"PreTokenGeneration": ARN + "refuse"}
+    )
+    exchanged = httpx.post(f"{env.url}/oauth2/token", data={
+        "grant_type": "authorization_code", "client_id": web.client_id,
+        "code": query_of(location)["code"], "redirect_uri": CALLBACK, "code_verifier": verifier,
+    })  # fmt: skip
+    refreshed = httpx.post(f"{env.url}/oauth2/token", data={
+        "grant_type": "refresh_token", "client_id": web.client_id,
+        "refresh_token": tokens["refresh_token"],
+    })  # fmt: skip
+    expected = {
+        "error": "invalid_request",
+        "error_description": "PreTokenGeneration failed with error no tokens today.",
+    }
+    for answer in (exchanged, refreshed):
+        assert answer.status_code == 400, answer.text
+        assert answer.json() == expected

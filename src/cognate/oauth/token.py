@@ -80,14 +80,7 @@ async def _client_credentials(
         raise OAuthError("unauthorized_client")
     _require_flow(client, "client_credentials")
     scopes = client_credentials_scopes(form.get("scope"), client.allowed_oauth_scopes)
-    metadata = _client_metadata(form)
-    try:
-        return await issue_client_token(ctx, pool, client, scopes, metadata)
-    except _TRIGGER_FAILURES as exc:
-        # Cognito's OAuth server reports a failed trigger as invalid_request with the trigger's
-        # message (as on the hosted UI's error redirects): the function refused, or failed or
-        # timed out; retrying the same request is not the answer a 5xx would suggest.
-        raise OAuthError("invalid_request", exc.message) from exc
+    return await issue_client_token(ctx, pool, client, scopes, _client_metadata(form))
 
 
 async def _authorization_code(
@@ -112,6 +105,8 @@ async def _refresh_token(
         result = await refresh_tokens(
             ctx, pool=pool, client=client, refresh_token=_required(form, "refresh_token")
         )
+    except _TRIGGER_FAILURES:
+        raise  # reported by the endpoint like every grant's
     except CognitoError as exc:
         raise OAuthError("invalid_grant") from exc
     tokens = {
@@ -145,6 +140,11 @@ def token_routes(ctx: Context) -> list[Route]:
             return oauth_json(await grant(ctx, pool, client, form))
         except OAuthError as exc:
             return error_response(exc)
+        except _TRIGGER_FAILURES as exc:
+            # Any grant whose PreTokenGeneration function refuses, fails or times out: reported
+            # as invalid_request with the trigger's message (as on the hosted UI's error
+            # redirects); retrying the same request is not what a 5xx would suggest.
+            return error_response(OAuthError("invalid_request", exc.message))
         except Exception:
             # The edge turns the unexpected into RFC 6749's server_error, logged with a trace.
             _log.exception("token endpoint failed")
