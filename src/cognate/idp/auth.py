@@ -64,10 +64,7 @@ from cognate.idp.users import history_size
 from cognate.store import sign_in as sign_in_store
 from cognate.store import users as user_store
 from cognate.store.clients import get_client_with_pool
-from cognate.tokens.issue import (
-    authenticate_access_token,
-    require_scope,
-)
+from cognate.tokens.access import authenticate_access_token, require_scope
 
 Answer = sign_in_steps.Answer
 

@@ -34,7 +34,7 @@ from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
 from cognate.idp.user_lookup import find_user
 from cognate.store import devices as device_store
-from cognate.tokens.issue import authenticate_access_token, require_scope
+from cognate.tokens.access import authenticate_access_token, require_scope
 
 _LISTING = "devices"
 _MAX_LIMIT = 60

@@ -45,7 +45,7 @@ from cognate.idp.user_lookup import find_user, require_user
 from cognate.store import mfa as mfa_store
 from cognate.store import pools as pool_store
 from cognate.store import users as user_store
-from cognate.tokens.issue import authenticate_access_token, require_scope
+from cognate.tokens.access import authenticate_access_token, require_scope
 
 _CODE_MISMATCH = "Code mismatch and fail enable Software Token MFA"
 _SETTINGS = (

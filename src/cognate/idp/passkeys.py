@@ -30,7 +30,7 @@ from cognate.idp.registry import idp
 from cognate.store import passkeys as passkey_store
 from cognate.store import sign_in as sign_in_store
 from cognate.store.clients import pool_domains
-from cognate.tokens.issue import AccessGrant, authenticate_access_token, require_scope
+from cognate.tokens.access import AccessGrant, authenticate_access_token, require_scope
 
 _LISTING = "webauthn-credentials"
 

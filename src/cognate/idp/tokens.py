@@ -32,13 +32,9 @@ from cognate.idp.user_lookup import require_user
 from cognate.idp.users import attribute_list
 from cognate.store import clients as client_store
 from cognate.store import tokens as token_store
+from cognate.tokens.access import authenticate_access_token, require_scope
 from cognate.tokens.claims import decode_compact
-from cognate.tokens.issue import (
-    REFRESH_HASH_PURPOSE,
-    authenticate_access_token,
-    exchange_refresh_token,
-    require_scope,
-)
+from cognate.tokens.issue import REFRESH_HASH_PURPOSE, exchange_refresh_token
 
 
 @idp.operation("GetUser")

@@ -54,7 +54,7 @@ from cognate.idp.registry import idp
 from cognate.idp.sign_in_subjects import find_subject, lockout_attempt, session_subject
 from cognate.idp.user_lookup import find_user
 from cognate.store import sign_in as sign_in_store
-from cognate.tokens.issue import authenticate_access_token, require_scope
+from cognate.tokens.access import authenticate_access_token, require_scope
 
 Answer = sign_in_steps.Answer
 

@@ -59,7 +59,7 @@ from cognate.store import clients as client_store
 from cognate.store import codes as code_store
 from cognate.store import pending_attributes as pending_store
 from cognate.store import users as user_store
-from cognate.tokens.issue import AccessGrant, authenticate_access_token, require_scope
+from cognate.tokens.access import AccessGrant, authenticate_access_token, require_scope
 from cognate.triggers.events import MessageTrigger
 
 

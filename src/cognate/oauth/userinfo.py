@@ -29,8 +29,9 @@ from cognate.oauth.protocol import (
 )
 from cognate.store import tokens as token_store
 from cognate.store.clients import get_client
+from cognate.tokens.access import authenticate_access_token
 from cognate.tokens.claims import ADMIN_SCOPE, decode_compact
-from cognate.tokens.issue import REFRESH_HASH_PURPOSE, authenticate_access_token
+from cognate.tokens.issue import REFRESH_HASH_PURPOSE
 
 _EMAIL = frozenset({"email", "email_verified"})
 _PHONE = frozenset({"phone_number", "phone_number_verified"})

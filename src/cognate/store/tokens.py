@@ -256,7 +256,7 @@ async def revoke_refresh_token(conn: AsyncConnection, record_id: int, now: datet
 
 async def sign_out_user(conn: AsyncConnection, user_id: int, *, now: datetime) -> None:
     """GlobalSignOut: revoke every refresh token of the user and refuse access tokens issued
-    before `now` (stored to the whole second: see tokens.issue.authenticate_access_token)."""
+    before `now` (stored to the whole second: see tokens.access.authenticate_access_token)."""
     await conn.execute(
         refresh_tokens.update()
         .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))

@@ -1,9 +1,9 @@
-"""Issuing ID, access and refresh tokens, refreshing them, and checking access tokens.
+"""Issuing ID, access and refresh tokens and refreshing them (checking access tokens is
+tokens/access.py).
 
-What the sign-in engine and the self-service operations call. The fast paths are short on
-purpose: issuing is two RSA signatures (one thread hop off the event loop, where OpenSSL runs
-without the GIL) plus one short transaction; checking an access token is one in-memory key
-lookup, one RSA verification (about 20 µs, done inline) and one indexed query.
+What the sign-in engine calls. The fast path is short on purpose: issuing is two RSA signatures
+(one thread hop off the event loop, where OpenSSL runs without the GIL) plus one short
+transaction.
 
 Refresh tokens are opaque random strings (256 bits), stored only as a keyed hash, bound to the
 pool, client, user and (when one was used) the remembered device. Cognito's own are JWEs, but
@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,7 +28,7 @@ from cognate.context import Context
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
-from cognate.errors import CognitoError, NotAuthorizedException, UserNotFoundException
+from cognate.errors import CognitoError, NotAuthorizedException
 from cognate.store import sign_in as sign_in_store
 from cognate.store import tokens as token_store
 from cognate.store.groups import groups_of_user
@@ -41,8 +40,6 @@ from cognate.tokens.keys import SigningKey, key_ring
 REFRESH_HASH_PURPOSE = "refresh-token"
 # Cognito allows 100 groups per user; the cap only bounds the query.
 _MAX_GROUPS = 1000
-# A signed iat this far ahead of our clock means a clock problem, not a token of ours.
-_CLOCK_SKEW = timedelta(minutes=5)
 
 
 HOSTED_AUTH = "TokenGeneration_HostedAuth"
@@ -64,17 +61,6 @@ class SignIn:
     nonce: str | None = None
     # The PreTokenGeneration triggerSource: how the sign-in completed.
     trigger_source: str = "TokenGeneration_Authentication"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AccessGrant:
-    """A verified, unrevoked access token: its pool, user, client, claims and scopes."""
-
-    pool: Pool
-    user: User
-    client_id: str
-    claims: Mapping[str, Any]
-    scopes: frozenset[str]
 
 
 def issuer(ctx: Context, pool_id: str) -> str:
@@ -401,83 +387,3 @@ async def issue_client_token(
         "expires_in": int(client.access_token_validity.total_seconds()),
         "token_type": "Bearer",
     }
-
-
-def require_scope(grant: AccessGrant, scope: str = ADMIN_SCOPE) -> None:
-    """Raise Cognito's NotAuthorizedException unless the access token carries `scope`."""
-    if scope not in grant.scopes:
-        raise NotAuthorizedException("Access Token does not have required scopes")
-
-
-async def authenticate_access_token(ctx: Context, access_token: str) -> AccessGrant:
-    """The grant of a valid access token of this server, else NotAuthorizedException.
-
-    RFC 8725 rules: the algorithm is fixed to RS256 whatever the header claims (so `none` and
-    HS256-with-the-public-key fail), the kid is looked up only among the issuer pool's keys in
-    memory, `iss` must be this server's issuer of that pool and `token_use` "access" (an ID
-    token signed with the ID key is refused too). Then the store: the user must exist and be
-    enabled, the token must be issued no earlier than the user's last GlobalSignOut (to the
-    second), and its origin refresh token must not be revoked.
-    """
-    token = token_claims.decode_compact(access_token)
-    if token is None or token.header.get("alg") != "RS256":
-        raise NotAuthorizedException("Invalid Access Token")
-    claims = token.claims
-    kid, pool_id = token.header.get("kid"), _pool_of_issuer(ctx, claims.get("iss"))
-    if not isinstance(kid, str) or pool_id is None:
-        raise NotAuthorizedException("Invalid Access Token")
-    key = await key_ring(ctx).verification_key(ctx, pool_id, kid)
-    if key is None or key.purpose != "access":
-        raise NotAuthorizedException("Invalid Access Token")
-    try:
-        key.public_key.verify(
-            token.signature, token.signing_input, padding.PKCS1v15(), hashes.SHA256()
-        )
-    except InvalidSignature as exc:
-        raise NotAuthorizedException("Invalid Access Token") from exc
-    subject = await _subject(ctx, pool_id, claims)
-    return AccessGrant(
-        pool=subject.pool,
-        user=subject.user,
-        client_id=str(claims.get("client_id", "")),
-        claims=claims,
-        scopes=frozenset(str(claims.get("scope", "")).split()),
-    )
-
-
-def _pool_of_issuer(ctx: Context, iss: object) -> str | None:
-    prefix = ctx.base_url + "/"
-    if not isinstance(iss, str) or not iss.startswith(prefix):
-        return None
-    pool_id = iss[len(prefix) :]
-    return pool_id if pool_id and "/" not in pool_id and len(pool_id) <= 55 else None
-
-
-async def _subject(
-    ctx: Context, pool_id: str, claims: Mapping[str, Any]
-) -> token_store.TokenSubject:
-    """Check the claims that need no store, then the user and revocation state."""
-    now = ctx.clock()
-    exp, iat, sub, origin_jti = (claims.get(name) for name in ("exp", "iat", "sub", "origin_jti"))
-    if (
-        claims.get("token_use") != "access"
-        or not isinstance(sub, str)
-        or not isinstance(exp, int)
-        or not isinstance(iat, int)
-        or not isinstance(origin_jti, str | None)
-    ):
-        raise NotAuthorizedException("Invalid Access Token")
-    if now.timestamp() >= exp:
-        raise NotAuthorizedException("Access Token has expired")
-    if iat > (now + _CLOCK_SKEW).timestamp():
-        raise NotAuthorizedException("Invalid Access Token")
-    async with ctx.store.read() as conn:
-        subject = await token_store.token_subject(conn, pool_id, sub, origin_jti)
-    if subject is None:
-        raise UserNotFoundException("User does not exist.")
-    if not subject.user.is_enabled:
-        raise NotAuthorizedException("User is disabled.")
-    valid_after = subject.user.tokens_valid_after
-    if subject.is_origin_revoked or (valid_after is not None and iat < valid_after.timestamp()):
-        raise NotAuthorizedException("Access Token has been revoked")
-    return subject
