@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-
 from cognate.domain.user import User
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
@@ -262,16 +260,6 @@ def _b64url_decode(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
-def _json_object(data: bytes) -> Any:
-    # orjson first (the hot path of every token check); the standard library for what it
-    # refuses but a token of ours may hold: integers beyond 64 bits that a pre-token trigger
-    # added, for one.
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)
-
-
 def decode_compact(token: str) -> CompactToken | None:
     """Split and decode a compact JWS; None if it is not one (wrong segment count, bad base64,
     JSON that is not an object, oversized or absurdly nested input)."""
@@ -279,8 +267,10 @@ def decode_compact(token: str) -> CompactToken | None:
         return None
     header_part, payload_part, signature_part = token.split(".")
     try:
-        header = _json_object(_b64url_decode(header_part))
-        claims = _json_object(_b64url_decode(payload_part))
+        # The standard library, not orjson: orjson reads integers beyond 64 bits as floats,
+        # and a pre-token trigger may put such numbers in our tokens.
+        header = json.loads(_b64url_decode(header_part))
+        claims = json.loads(_b64url_decode(payload_part))
         signature = _b64url_decode(signature_part)
     except (ValueError, RecursionError):
         return None
