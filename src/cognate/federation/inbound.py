@@ -3,7 +3,8 @@ replace the attributes that AttributeMapping then maps.
 
 Developer guide, "Inbound federation Lambda trigger": LambdaConfig.InboundFederation
 `{LambdaArn, LambdaVersion: V1_0}`; triggerSource InboundFederation_ExternalProvider; request
-`{providerName, providerType, attributes: {tokenResponse, idToken, userInfo}}` (string maps);
+`{providerName, providerType, attributes}` (string maps): for OIDC and social providers
+`{tokenResponse, idToken, userInfo}`, for SAML `{samlResponse}` (the assertion's attributes);
 response `userAttributesToMap`: the provider attributes to map, replacing what the provider
 sent (omitted ones are dropped); `{}` or nothing keeps them all. It runs on every federated
 sign-in, before the user is created or updated (so before PreSignUp_ExternalProvider).
@@ -45,23 +46,18 @@ async def inbound_federation(
     provider: IdentityProvider,
     *,
     username: str,
-    token_response: Mapping[str, Any],
-    id_token: Mapping[str, Any],
-    user_info: Mapping[str, Any],
+    attributes: Mapping[str, Mapping[str, Any]],
     claims: dict[str, Any],
 ) -> dict[str, Any]:
-    """The provider attributes to map: `claims`, or what the pool's function put instead."""
+    """The provider attributes to map: `claims`, or what the pool's function put instead.
+    `attributes`: what the provider sent, by part (the event's `request.attributes`)."""
     arn = _arn(pool)
     if arn is None:
         return claims
     request = {
         "providerName": provider.name,
         "providerType": provider.type.value,
-        "attributes": {
-            "tokenResponse": _strings(token_response),
-            "idToken": _strings(id_token),
-            "userInfo": _strings(user_info),
-        },
+        "attributes": {part: _strings(values) for part, values in attributes.items()},
     }
     returned = await ctx.triggers.invoke(
         INBOUND_FEDERATION,

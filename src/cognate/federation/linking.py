@@ -51,7 +51,8 @@ PRE_SIGN_UP_SOURCE = "PreSignUp_ExternalProvider"
 
 
 def provider_issuer(provider: IdentityProvider) -> str | None:
-    """The `issuer` an identity of `provider` shows: the OIDC issuer; none for social types."""
+    """The `issuer` an identity of `provider` shows: the OIDC issuer; none for social types
+    (a SAML identity's is the IdP's entity id, known once its metadata is read)."""
     if provider.type is ProviderType.OIDC:
         return provider.details.get("oidc_issuer")
     return None
@@ -70,9 +71,12 @@ async def sign_in_user(
     provider: IdentityProvider,
     subject: str,
     attributes: Mapping[str, str],
+    *,
+    issuer: str | None = None,
 ) -> User:
     """The user signing in with `subject` at `provider`, created or updated with the mapped
-    `attributes`; OAuthError or the trigger's CognitoError when the sign-in is refused."""
+    `attributes`; OAuthError or the trigger's CognitoError when the sign-in is refused.
+    `issuer`: what a new identity shows as its issuer (default: `provider_issuer`)."""
     user = await linked_user(ctx, pool, provider.name, subject)
     if user is not None:
         return await _update(ctx, pool, client, user, attributes)
@@ -87,7 +91,8 @@ async def sign_in_user(
     if user is not None:
         return await _update(ctx, pool, client, user, attributes)
     missing_required(pool.schema, attributes)
-    return await _create(ctx, pool, provider, subject, username, attributes)
+    issuer = issuer if issuer is not None else provider_issuer(provider)
+    return await _create(ctx, pool, provider, subject, username, attributes, issuer=issuer)
 
 
 async def _create(
@@ -97,12 +102,14 @@ async def _create(
     subject: str,
     username: str,
     attributes: Mapping[str, str],
+    *,
+    issuer: str | None,
 ) -> User:
     now = ctx.clock()
     sub = str(uuid.uuid4())
     identity = FederatedIdentity(
         pool_id=pool.id, provider_name=provider.name, provider_type=provider.type.value,
-        subject=subject, user_id=0, issuer=provider_issuer(provider), is_primary=True,
+        subject=subject, user_id=0, issuer=issuer, is_primary=True,
         created_at=now,
     )  # fmt: skip
     stored = {**attributes, "sub": sub, "identities": identities_attribute([identity]) or ""}

@@ -124,6 +124,10 @@ async def endpoints(ctx: Context, provider: IdentityProvider) -> Endpoints:
     token = details.get("token_url") or document.get("token_endpoint")
     if not isinstance(authorization, str) or not isinstance(token, str):
         raise upstream_error("the provider has no authorize or token endpoint.")
+    # The browser is sent there: a discovered endpoint is held to SPEC's https rule too (the
+    # others are checked when they are called).
+    if not is_allowed_url(authorization):
+        raise upstream_error("the provider's endpoints must be https.")
     methods = document.get("token_endpoint_auth_methods_supported") or ["client_secret_post"]
     userinfo = provider.details.get("attributes_url") or document.get("userinfo_endpoint")
     jwks = details.get("jwks_uri") or document.get("jwks_uri")

@@ -9,6 +9,13 @@ POST form (providers using response_mode=form_post). Every failure there (the pr
 `error`, a bad, replayed or foreign state, a bad code or ID token, a refusing trigger) is the
 hosted UI's error page: the redirect_uri is only used once the state has proven which sign-in
 this is, and then only with a code (security-test-plan.md G83: never an open redirect).
+
+SAML (wave2-surface.md §1.9): the browser goes to the IdP's SSO URL with an AuthnRequest
+(HTTP-Redirect binding) whose ID is derived from the flight and whose RelayState is the sealed
+state; it comes back as a POST to /saml2/idpresponse (HTTP-POST binding: SAMLResponse,
+RelayState), checked as above plus the Response itself (saml.py). An IdP-initiated response
+(IDPInit=true) has no state: its RelayState is the authorize request's parameters instead
+(response_type, client_id, redirect_uri, scope, identity_provider or idp_identifier).
 """
 
 from __future__ import annotations
@@ -16,23 +23,32 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from cognate.context import Context
+from cognate.domain.identity_provider import ProviderType
 from cognate.errors import CognitoError, OAuthError
-from cognate.federation import oidc, state
-from cognate.federation.sign_in import callback_url, enabled_provider, federated_sign_in
+from cognate.federation import oidc, saml, state
+from cognate.federation.sign_in import (
+    callback_url,
+    enabled_provider,
+    federated_sign_in,
+    saml_sign_in,
+)
 from cognate.hosted_ui import pages
 from cognate.hosted_ui.completion import signed_in
-from cognate.hosted_ui.forms import PageRequest, problem
+from cognate.hosted_ui.forms import PageRequest, from_query, problem
 from cognate.hosted_ui.routes import Federate
 from cognate.oauth.authorize import authorize_client, with_parameters
 from cognate.oauth.protocol import read_form
 
 _COOKIE_PATH = "/oauth2"
+# The browser binding also rides the SAML POST back to the ACS.
+_SAML_COOKIE_PATH = "/saml2"
 
 
 def _challenge(verifier: str) -> str:
@@ -50,11 +66,17 @@ def federation_start(ctx: Context) -> Federate:
                 ctx, page.pool, page.client, name=params.get("identity_provider"),
                 identifier=params.get("idp_identifier"),
             )  # fmt: skip
+            cookie = state.browser_cookie(request.cookies.get(state.BROWSER_COOKIE))
+            flight = state.new_flight(ctx, page.authorize, provider.name, cookie)
+            if provider.type is ProviderType.SAML:
+                location = await saml.authn_request_url(
+                    ctx, page.pool.id, provider, relay_state=state.seal(ctx, flight),
+                    message_id=saml.request_id(flight.nonce),
+                )  # fmt: skip
+                return _with_cookie(ctx, pages.redirect(location), cookie, _SAML_COOKIE_PATH)
             found = await oidc.endpoints(ctx, provider)
         except OAuthError as exc:
             return problem(exc)
-        cookie = state.browser_cookie(request.cookies.get(state.BROWSER_COOKIE))
-        flight = state.new_flight(ctx, page.authorize, provider.name, cookie)
         scopes = provider.details.get("authorize_scopes", "openid")
         query = {
             "client_id": provider.details["client_id"],
@@ -67,17 +89,24 @@ def federation_start(ctx: Context) -> Federate:
             "code_challenge_method": "S256",
             "prompt": "login" if page.authorize.prompt_login else None,
         }
-        response = pages.redirect(with_parameters(found.authorization, query))
-        # Over https the cookie also rides a provider's cross-site form_post back (it is no
-        # session, only half of the state's binding); plain-http browsers require Lax.
-        secure = pages.is_secure(ctx)
-        response.set_cookie(
-            state.BROWSER_COOKIE, cookie, httponly=True, samesite="none" if secure else "lax",
-            secure=secure, path=_COOKIE_PATH,
-        )  # fmt: skip
-        return response
+        return _with_cookie(
+            ctx, pages.redirect(with_parameters(found.authorization, query)), cookie
+        )
 
     return start
+
+
+def _with_cookie(ctx: Context, response: Response, cookie: str, *paths: str) -> Response:
+    """`response` setting the browser binding `cookie` for /oauth2 and `paths`."""
+    # Over https the cookie also rides a provider's cross-site form_post (or SAML POST) back
+    # (it is no session, only half of the state's binding); plain-http browsers require Lax.
+    secure = pages.is_secure(ctx)
+    for path in (_COOKIE_PATH, *paths):
+        response.set_cookie(
+            state.BROWSER_COOKIE, cookie, httponly=True, samesite="none" if secure else "lax",
+            secure=secure, path=path,
+        )  # fmt: skip
+    return response
 
 
 async def _page(ctx: Context, flight: state.Flight) -> PageRequest:
@@ -111,4 +140,49 @@ def federation_routes(ctx: Context) -> list[Route]:
             return pages.error_page("access_denied", exc.message or exc.name)
         return await signed_in(ctx, page, user)
 
-    return [Route("/oauth2/idpresponse", idp_response, methods=["GET", "POST"])]
+    async def saml_response(request: Request) -> Response:
+        try:
+            form = await read_form(request)
+            page, provider_name, expected = await _saml_request(ctx, request, form)
+            provider = await enabled_provider(ctx, page.pool, page.client, name=provider_name)
+            user = await saml_sign_in(
+                ctx, page.pool, page.client, provider, form.get("SAMLResponse", ""),
+                expected=expected,
+            )  # fmt: skip
+        except OAuthError as exc:
+            return problem(OAuthError(exc.error, exc.description))
+        except CognitoError as exc:
+            return pages.error_page("access_denied", exc.message or exc.name)
+        return await signed_in(ctx, page, user)
+
+    return [
+        Route("/oauth2/idpresponse", idp_response, methods=["GET", "POST"]),
+        Route("/saml2/idpresponse", saml_response, methods=["POST"]),
+    ]
+
+
+async def _saml_request(
+    ctx: Context, request: Request, form: Mapping[str, str]
+) -> tuple[PageRequest, str | None, str | None]:
+    """The sign-in a SAML POST finishes, the provider it names and the AuthnRequest ID the
+    Response must answer: a sealed RelayState is our own flight (spent here); anything else
+    is an IdP-initiated sign-in's authorize parameters, and no request is outstanding."""
+    relay_state = form.get("RelayState") or ""
+    if state.is_sealed(ctx, relay_state):
+        flight = state.open_flight(ctx, relay_state, request.cookies.get(state.BROWSER_COOKIE))
+        await state.spend(ctx, flight)
+        page = await _page(ctx, flight)
+        return page, flight.provider_name, saml.request_id(flight.nonce)
+    params = dict(parse_qsl(relay_state))
+    if not params.get("client_id"):
+        raise OAuthError("invalid_request", state.BAD_STATE)
+    page = await from_query(ctx, params)
+    name = params.get("identity_provider")
+    if not name and params.get("idp_identifier"):
+        provider = await enabled_provider(
+            ctx, page.pool, page.client, name=None, identifier=params["idp_identifier"]
+        )
+        name = provider.name
+    if not name:
+        raise OAuthError("invalid_request", state.BAD_STATE)
+    return page, name, None

@@ -83,6 +83,11 @@ def _unsealed(ctx: Context, text: str) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+def is_sealed(ctx: Context, text: str) -> bool:
+    """`text` is a state this server sealed (whether or not it is still acceptable)."""
+    return bool(text) and _unsealed(ctx, text) is not None
+
+
 def open_flight(ctx: Context, state: str | None, cookie: str | None) -> Flight:
     """The flight `state` carries, if it is intact, unexpired and from this browser; else
     OAuthError for the error page. It is not spent yet (see `spend`)."""

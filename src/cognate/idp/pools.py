@@ -141,12 +141,13 @@ async def get_signing_certificate(
         pool = await require_pool(conn, req["UserPoolId"])
         certificate = await key_store.current_certificate(conn, pool.id, "saml")
     if certificate is None:
-        certificate = await _create_signing_certificate(ctx, pool.id)
+        certificate = await create_signing_certificate(ctx, pool.id)
     return {"Certificate": certificate}
 
 
-async def _create_signing_certificate(ctx: Context, pool_id: str) -> str:
-    """Make the pool's certificate on first use; two first calls racing keep the first one."""
+async def create_signing_certificate(ctx: Context, pool_id: str) -> str:
+    """Make the pool's certificate on first use; two first calls racing keep the first one.
+    Also the SAML service provider's key (federation/saml.py signs AuthnRequests with it)."""
     now = ctx.clock()
     private_pem, certificate = await anyio.to_thread.run_sync(new_signing_certificate, pool_id, now)
     async with ctx.store.begin() as conn:

@@ -46,3 +46,24 @@ async def insert_key(
             created_at=now,
         )
     )
+
+
+async def current_key_pair(
+    conn: AsyncConnection, pool_id: str, purpose: str
+) -> tuple[bytes, str] | None:
+    """The pool's newest unretired key for `purpose`: its private part (encrypted, as stored)
+    and its certificate; None if it has none, or none with a certificate."""
+    query = (
+        sa.select(signing_keys.c.private_key, signing_keys.c.certificate)
+        .where(
+            signing_keys.c.pool_id == pool_id,
+            signing_keys.c.purpose == purpose,
+            signing_keys.c.retired_at.is_(None),
+        )
+        .order_by(signing_keys.c.created_at.desc())
+        .limit(1)
+    )
+    row = (await conn.execute(query)).first()
+    if row is None or row.certificate is None:
+        return None
+    return bytes(row.private_key), str(row.certificate)
