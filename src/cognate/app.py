@@ -16,6 +16,7 @@ from cognate.awsjson.model import IDENTITY_SERVICE, IDP_SERVICE, load_service
 from cognate.clock import Clock, utc_now
 from cognate.context import Context
 from cognate.federation.routes import federation_routes, federation_start
+from cognate.federation.saml_logout import logout_routes, single_logout
 from cognate.hosted_ui.routes import hosted_ui_routes
 from cognate.identity import identity
 from cognate.idp import confirm_link, idp, import_upload
@@ -92,8 +93,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> ASGIApp:
             Route("/_import/{pool_id}/{job_id}", import_upload.upload_csv, methods=["PUT"]),
             *discovery_routes(ctx),
             *oauth_routes(ctx),
-            *hosted_ui_routes(ctx, federate=federation_start(ctx)),
+            *hosted_ui_routes(ctx, federate=federation_start(ctx), sign_out=single_logout(ctx)),
             *federation_routes(ctx),
+            *logout_routes(ctx),
         ],
         lifespan=lifespan,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,6 +63,24 @@ def key_pair(folder: Path, name: str) -> tuple[Path, Path]:
     return key_file, cert_file
 
 
+def static_metadata(entity_id: str, base_url: str) -> str:
+    """A minimal, valid IdP metadata document (a fresh signing certificate, Redirect SSO and
+    SLO at `base_url`), for tests that only configure providers."""
+    folder = Path(tempfile.mkdtemp())
+    _key, cert = key_pair(folder, "static")
+    body = "".join(cert.read_text().strip().splitlines()[1:-1])
+    md, ds = "urn:oasis:names:tc:SAML:2.0:metadata", "http://www.w3.org/2000/09/xmldsig#"
+    return (
+        f'<md:EntityDescriptor xmlns:md="{md}" xmlns:ds="{ds}" entityID="{entity_id}">'
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+        f"{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        f'<md:SingleLogoutService Binding="{BINDING_HTTP_REDIRECT}" Location="{base_url}/slo"/>'
+        f'<md:SingleSignOnService Binding="{BINDING_HTTP_REDIRECT}" Location="{base_url}/sso"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
 def _pem(certificate: str) -> bytes:
     der = base64.b64decode(certificate)
     return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
@@ -79,6 +98,18 @@ class Request:
 
 
 @dataclass
+class Logout:
+    """A LogoutRequest the IdP received."""
+
+    id: str
+    issuer: str
+    name_id: str
+    session_indexes: list[str]
+    relay_state: str
+    is_signed: bool
+
+
+@dataclass
 class SamlIdp:
     """The IdP; `user` is who signs in at /sso (NameID and attributes)."""
 
@@ -87,6 +118,9 @@ class SamlIdp:
     name_id: str = "jane"
     attributes: dict[str, list[str]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
+    logouts: list[Logout] = field(default_factory=list)
+    logout_answers: list[Any] = field(default_factory=list)
+    sign_logout_responses: bool = True
     _sp_certs: dict[str, bytes] = field(default_factory=dict)
     _server: Server | None = None
 
@@ -100,8 +134,10 @@ class SamlIdp:
         config.load({
             "entityid": self.entity_id,
             "service": {"idp": {
-                "endpoints": {"single_sign_on_service": [(f"{self.url}/sso",
-                                                          BINDING_HTTP_REDIRECT)]},
+                "endpoints": {
+                    "single_sign_on_service": [(f"{self.url}/sso", BINDING_HTTP_REDIRECT)],
+                    "single_logout_service": [(f"{self.url}/slo", BINDING_HTTP_REDIRECT)],
+                },
                 "policy": {"default": {"lifetime": {"minutes": 5},
                                        "attribute_restrictions": None, "name_form": _URI_FORMAT}},
             }},
@@ -128,7 +164,10 @@ class SamlIdp:
         config.load({
             "entityid": entity_id,
             "service": {"sp": {"endpoints": {
-                "assertion_consumer_service": [(acs, BINDING_HTTP_POST)]}}},
+                "assertion_consumer_service": [(acs, BINDING_HTTP_POST)],
+                "single_logout_service": [
+                    (acs.replace("/idpresponse", "/logout"), BINDING_HTTP_REDIRECT)],
+            }}},
             "cert_file": str(cert_file), "encryption_keypairs": [{"cert_file": str(cert_file)}],
         })  # fmt: skip
         xml: bytes = create_metadata_string(None, config=config, valid=None)
@@ -169,21 +208,7 @@ class SamlIdp:
         message = parsed.message
         signature = params.get("Signature")
         if signature:
-            # SAML Bindings §3.4.4.1: the signed octets are the query's own encoding.
-            pairs = dict(part.split("=", 1) for part in query.split("&"))
-            signed = "&".join(
-                f"{name}={pairs[name]}"
-                for name in ("SAMLRequest", "RelayState", "SigAlg")
-                if name in pairs
-            )
-            assert unquote(pairs["SigAlg"]) == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-            certificate = x509.load_pem_x509_certificate(self._sp_certs[message.issuer.text])
-            public_key = certificate.public_key()
-            assert isinstance(public_key, rsa.RSAPublicKey)
-            public_key.verify(
-                base64.b64decode(signature[0]), signed.encode(), padding.PKCS1v15(),
-                hashes.SHA256(),
-            )  # fmt: skip
+            self._check_signature(query, "SAMLRequest", message.issuer.text)
         request = Request(
             id=message.id, issuer=message.issuer.text,
             acs=message.assertion_consumer_service_url,
@@ -191,6 +216,82 @@ class SamlIdp:
         )  # fmt: skip
         self.requests.append(request)
         return request
+
+    def _check_signature(self, query: str, kind: str, issuer: str) -> None:
+        """The query's signature by the SP `issuer`, checked with `cryptography`."""
+        params = parse_qs(query)
+        # SAML Bindings §3.4.4.1: the signed octets are the query's own encoding.
+        pairs = dict(part.split("=", 1) for part in query.split("&"))
+        signed = "&".join(
+            f"{name}={pairs[name]}" for name in (kind, "RelayState", "SigAlg") if name in pairs
+        )
+        assert unquote(pairs["SigAlg"]) == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+        certificate = x509.load_pem_x509_certificate(self._sp_certs[issuer])
+        public_key = certificate.public_key()
+        assert isinstance(public_key, rsa.RSAPublicKey)
+        public_key.verify(
+            base64.b64decode(params["Signature"][0]), signed.encode(), padding.PKCS1v15(),
+            hashes.SHA256(),
+        )  # fmt: skip
+
+    def receive_logout(self, query: str) -> Logout:
+        """Read a LogoutRequest (Redirect binding), checking its signature if it has one."""
+        params = parse_qs(query)
+        parsed = self.server.parse_logout_request(params["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
+        message = parsed.message
+        if params.get("Signature"):
+            self._check_signature(query, "SAMLRequest", message.issuer.text)
+        logout = Logout(
+            id=message.id, issuer=message.issuer.text, name_id=message.name_id.text,
+            session_indexes=[index.text for index in message.session_index or []],
+            relay_state=params.get("RelayState", [""])[0], is_signed="Signature" in params,
+        )  # fmt: skip
+        self.logouts.append(logout)
+        return logout
+
+    def answer_logout(self, query: str, *, sign: bool | None = None) -> str:
+        """The SP's single-logout URL with a LogoutResponse (Redirect binding) to `query`."""
+        self.receive_logout(query)
+        params = parse_qs(query)
+        request = self.server.parse_logout_request(params["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
+        response = self.server.create_logout_response(
+            request.message, [BINDING_HTTP_REDIRECT], sign=False
+        )
+        return self._location(
+            str(response), response.destination, params.get("RelayState", [""])[0],
+            response=True, sign=self.sign_logout_responses if sign is None else sign,
+        )  # fmt: skip
+
+    def logout_request(
+        self, sp_entity_id: str, slo: str, *, name_id: str, session_index: str | None = None,
+        sign: bool = True,
+    ) -> str:  # fmt: skip
+        """An IdP-initiated LogoutRequest to the SP: its single-logout URL (Redirect)."""
+        _, request = self.server.create_logout_request(
+            slo, sp_entity_id, name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
+            session_indexes=[session_index] if session_index else None, sign=False,
+        )  # fmt: skip
+        return self._location(str(request), slo, "idp-relay", response=False, sign=sign)
+
+    def read_logout_answer(self, query: str) -> Any:
+        """The SP's LogoutResponse to an IdP-initiated request (its signature checked)."""
+        params = parse_qs(query)
+        answer = self.server.parse_logout_request_response(
+            params["SAMLResponse"][0], BINDING_HTTP_REDIRECT
+        )
+        if params.get("Signature"):
+            self._check_signature(query, "SAMLResponse", answer.response.issuer.text)
+        self.logout_answers.append(answer.response)
+        return answer.response
+
+    def _location(
+        self, message: str, destination: str, relay_state: str, *, response: bool, sign: bool
+    ) -> str:
+        info = self.server.apply_binding(
+            BINDING_HTTP_REDIRECT, message, destination, relay_state, response=response,
+            sign=sign, sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        )  # fmt: skip
+        return str(dict(info["headers"])["Location"])
 
     def answer(self, query: str) -> str:
         """The auto-post form answering the AuthnRequest in `query`."""
@@ -227,8 +328,23 @@ def serve(idp: SamlIdp) -> Iterator[SamlIdp]:
                     self._send(200, idp.answer(parts.query), "text/html")
                 except Exception as exc:  # the test reads what went wrong
                     self._send(400, repr(exc), "text/plain")
+            elif parts.path == "/slo":
+                try:
+                    if "SAMLResponse=" in parts.query:
+                        idp.read_logout_answer(parts.query)
+                        self._send(200, "signed out", "text/plain")
+                    else:
+                        self._redirect(idp.answer_logout(parts.query))
+                except Exception as exc:  # the test reads what went wrong
+                    self._send(400, repr(exc), "text/plain")
             else:
                 self._send(404, "not found", "text/plain")
+
+        def _redirect(self, location: str) -> None:
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _send(self, status: int, body: str, content_type: str) -> None:
             data = body.encode()

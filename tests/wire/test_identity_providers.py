@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import RunningServer
+from tests.federation.saml_idp import static_metadata
 
 GOOGLE = {"client_id": "g-id", "client_secret": "g-secret", "authorize_scopes": "openid email"}
 OIDC = {
@@ -26,7 +27,13 @@ APPLE = {
     "private_key": "-----BEGIN PRIVATE KEY-----\nMIGT\n-----END PRIVATE KEY-----",
     "authorize_scopes": "email name",
 }
-SAML = {"MetadataURL": "https://idp.example.com/metadata.xml", "IDPSignout": "true"}
+IDP_URL = "https://idp.example.com"
+SAML = {"MetadataFile": static_metadata(f"{IDP_URL}/idp", IDP_URL), "IDPSignout": "true"}
+# Read from the metadata, added by Describe (wave2-surface.md §1.2).
+SAML_ENDPOINTS = {
+    "SSORedirectBindingURI": f"{IDP_URL}/sso",
+    "SLORedirectBindingURI": f"{IDP_URL}/slo",
+}
 
 
 def error_of(exc_info: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
@@ -122,10 +129,15 @@ def test_saml_round_trip(idp_client: Any, pool_id: str) -> None:
     created = create(
         idp_client, pool_id, "Okta", "SAML", SAML, AttributeMapping={"email": "urn:mail"}
     )
-    assert created["ProviderDetails"] == SAML
+    assert created["ProviderDetails"] == {**SAML, **SAML_ENDPOINTS}
     assert created["AttributeMapping"] == {"email": "urn:mail"}
-    file_based = {"MetadataFile": "<EntityDescriptor/>", "IDPInit": "false"}
-    assert create(idp_client, pool_id, "Adfs", "SAML", file_based)["ProviderDetails"] == file_based
+    other = static_metadata("https://adfs.example.com/idp", "https://adfs.example.com")
+    file_based = {"MetadataFile": other, "IDPInit": "false"}
+    assert create(idp_client, pool_id, "Adfs", "SAML", file_based)["ProviderDetails"] == {
+        **file_based,
+        "SSORedirectBindingURI": "https://adfs.example.com/sso",
+        "SLORedirectBindingURI": "https://adfs.example.com/slo",
+    }
 
 
 @pytest.mark.parametrize(
@@ -139,7 +151,13 @@ def test_saml_round_trip(idp_client: Any, pool_id: str) -> None:
         ("Corp", "OIDC", {**OIDC, "authorize_scopes": "email"}, {}, "openid"),
         ("Corp", "OIDC", {k: v for k, v in OIDC.items() if k != "oidc_issuer"}, {}, "oidc_issuer"),
         ("Okta", "SAML", {"IDPSignout": "true"}, {}, "MetadataURL or MetadataFile"),
-        ("Okta", "SAML", {**SAML, "MetadataFile": "<x/>"}, {}, "MetadataURL or MetadataFile"),
+        (
+            "Okta",
+            "SAML",
+            {**SAML, "MetadataURL": f"{IDP_URL}/m"},
+            {},
+            "MetadataURL or MetadataFile",
+        ),
         ("Okta", "SAML", {"MetadataURL": "http://idp.example.com/m"}, {}, "https"),
         ("Okta", "SAML", {**SAML, "IDPInit": "yes"}, {}, "IDPInit"),
         (

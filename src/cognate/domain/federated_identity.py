@@ -15,9 +15,10 @@ Pure: no I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 COGNITO_PROVIDER = "Cognito"
 """ProviderName of the pool's own directory in AdminLinkProviderForUser's DestinationUser."""
@@ -40,6 +41,35 @@ class FederatedIdentity:
     issuer: str | None
     is_primary: bool
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttributeLink:
+    """AdminLinkProviderForUser naming an identity that has not signed in by one of its
+    attributes (a SAML assertion attribute, an OIDC claim): the first sign-in of the provider
+    whose `attribute_name` carries `attribute_value` lands on the user."""
+
+    pool_id: str
+    provider_name: str
+    provider_type: str
+    attribute_name: str
+    attribute_value: str
+    user_id: int
+    created_at: datetime
+
+    def as_identity(self) -> FederatedIdentity:
+        """How the link shows in `identities` until it is used (the value as the userId)."""
+        return FederatedIdentity(
+            pool_id=self.pool_id, provider_name=self.provider_name,
+            provider_type=self.provider_type, subject=self.attribute_value,
+            user_id=self.user_id, issuer=None, is_primary=False, created_at=self.created_at,
+        )  # fmt: skip
+
+    def matches(self, claims: Mapping[str, Any]) -> bool:
+        """The identity's `claims` carry the linked value (one of them, if multi-valued)."""
+        value = claims.get(self.attribute_name)
+        values = value if isinstance(value, list | tuple) else [value]
+        return any(str(item) == self.attribute_value for item in values if item is not None)
 
 
 def federated_username(provider_name: str, subject: str, *, case_sensitive: bool) -> str:

@@ -116,6 +116,13 @@ _USERNAME_SOURCE: Mapping[ProviderType, str] = {
     ProviderType.OIDC: "sub",
 }
 
+# ProviderDetails keys Cognito fills in for a SAML provider (from its metadata, and the pool's
+# encryption certificate): never taken from a request, so a Describe → Update round trip works.
+SSO_URI_KEY = "SSORedirectBindingURI"
+SLO_URI_KEY = "SLORedirectBindingURI"
+ENCRYPTION_CERTIFICATE_KEY = "ActiveEncryptionCertificate"
+SAML_READ_ONLY_KEYS = frozenset({SSO_URI_KEY, SLO_URI_KEY, ENCRYPTION_CERTIFICATE_KEY})
+
 _OIDC_URL_KEYS = ("oidc_issuer", "authorize_url", "token_url", "attributes_url", "jwks_uri")
 _SAML_FLAGS = ("IDPSignout", "IDPInit", "EncryptedResponses")
 
@@ -163,6 +170,8 @@ def provider_details(
     it. Raises InvalidParameterException naming missing or invalid details.
     """
     details = dict(requested)
+    if kind is ProviderType.SAML:
+        details = {k: v for k, v in details.items() if k not in SAML_READ_ONLY_KEYS}
     for key, value in (stored_secrets or {}).items():
         details.setdefault(key, value)
     missing = [key for key in _REQUIRED[kind] if not details.get(key)]

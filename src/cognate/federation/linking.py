@@ -2,7 +2,10 @@
 first sign-in creates.
 
 wave2-surface.md §1.5-1.6 and cognito-surface.md §8. An identity that AdminLinkProviderForUser
-linked signs in as the destination user; otherwise the first sign-in runs
+linked signs in as the destination user: linked by its subject (Cognito_Subject), or by another
+attribute (a SAML assertion attribute, an OIDC claim), in which case its first sign-in carrying
+the linked value turns that link into one by subject, as Cognito then names it (Cognito_Subject
++ NameID); otherwise the first sign-in runs
 PreSignUp_ExternalProvider (whose function may link the identity itself, so the link is looked
 up again after it returns) and then creates `{ProviderName}_{subject}`, status
 EXTERNAL_PROVIDER, with the mapped attributes, the `identities` attribute and membership of
@@ -18,6 +21,7 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,6 +45,7 @@ from cognate.errors import (
 )
 from cognate.federation.mapping import check_mapped, missing_required
 from cognate.idp import trigger_calls
+from cognate.idp.provider_links import save_identities
 from cognate.idp.user_attributes import save_attributes
 from cognate.store import federated_identities as identity_store
 from cognate.store import groups as group_store
@@ -48,6 +53,7 @@ from cognate.store import users as user_store
 from cognate.store.identity_providers import IdentityProvider
 
 PRE_SIGN_UP_SOURCE = "PreSignUp_ExternalProvider"
+_MERGED = "The linked user of this identity no longer exists or is linked twice."
 
 
 def provider_issuer(provider: IdentityProvider) -> str | None:
@@ -58,10 +64,39 @@ def provider_issuer(provider: IdentityProvider) -> str | None:
     return None
 
 
-async def linked_user(ctx: Context, pool: Pool, provider_name: str, subject: str) -> User | None:
-    """The user the identity signs in as, or None before its first sign-in."""
-    async with ctx.store.read() as conn:
-        return await identity_store.user_of_identity(conn, pool.id, provider_name, subject)
+async def linked_user(
+    ctx: Context,
+    pool: Pool,
+    provider: IdentityProvider,
+    subject: str,
+    claims: Mapping[str, Any],
+    *,
+    issuer: str | None,
+) -> User | None:
+    """The user the identity `subject` (whose answer carried `claims`) signs in as, or None
+    before its first sign-in. An attribute link the claims match is used up here: the
+    identity is linked by its subject from now on (one transaction, so two racing sign-ins
+    cannot both take it)."""
+    async with ctx.store.begin() as conn:
+        user = await identity_store.user_of_identity(conn, pool.id, provider.name, subject)
+        if user is not None:
+            return user
+        for link in await identity_store.attribute_links(conn, pool.id, provider.name):
+            if not link.matches(claims) or not await identity_store.delete_attribute_link(
+                conn, link
+            ):
+                continue
+            user = await identity_store.user_of_link(conn, link)
+            identity = FederatedIdentity(
+                pool_id=pool.id, provider_name=provider.name, provider_type=provider.type.value,
+                subject=subject, user_id=link.user_id, issuer=issuer, is_primary=False,
+                created_at=link.created_at,
+            )  # fmt: skip
+            if user is None or not await identity_store.insert_identity(conn, identity):
+                raise OAuthError("invalid_request", _MERGED)
+            await save_identities(ctx, conn, user)
+            return await identity_store.user_of_link(conn, link)
+    return None
 
 
 async def sign_in_user(
@@ -72,12 +107,15 @@ async def sign_in_user(
     subject: str,
     attributes: Mapping[str, str],
     *,
+    claims: Mapping[str, Any],
     issuer: str | None = None,
 ) -> User:
-    """The user signing in with `subject` at `provider`, created or updated with the mapped
-    `attributes`; OAuthError or the trigger's CognitoError when the sign-in is refused.
-    `issuer`: what a new identity shows as its issuer (default: `provider_issuer`)."""
-    user = await linked_user(ctx, pool, provider.name, subject)
+    """The user signing in with `subject` at `provider` (whose answer carried `claims`),
+    created or updated with the mapped `attributes`; OAuthError or the trigger's CognitoError
+    when the sign-in is refused. `issuer`: what a new identity shows as its issuer (default:
+    `provider_issuer`)."""
+    issuer = issuer if issuer is not None else provider_issuer(provider)
+    user = await linked_user(ctx, pool, provider, subject, claims, issuer=issuer)
     if user is not None:
         return await _update(ctx, pool, client, user, attributes)
     username = federated_username(provider.name, subject, case_sensitive=pool.is_case_sensitive)
@@ -87,11 +125,10 @@ async def sign_in_user(
         attributes=attributes,
     )  # fmt: skip
     attributes = {**attributes, **decision.verified_flags(attributes)}
-    user = await linked_user(ctx, pool, provider.name, subject)
+    user = await linked_user(ctx, pool, provider, subject, claims, issuer=issuer)
     if user is not None:
         return await _update(ctx, pool, client, user, attributes)
     missing_required(pool.schema, attributes)
-    issuer = issuer if issuer is not None else provider_issuer(provider)
     return await _create(ctx, pool, provider, subject, username, attributes, issuer=issuer)
 
 

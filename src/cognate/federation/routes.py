@@ -33,6 +33,7 @@ from cognate.context import Context
 from cognate.domain.identity_provider import ProviderType
 from cognate.errors import CognitoError, OAuthError
 from cognate.federation import oidc, saml, state
+from cognate.federation.saml_logout import remember_session
 from cognate.federation.sign_in import (
     callback_url,
     enabled_provider,
@@ -145,7 +146,7 @@ def federation_routes(ctx: Context) -> list[Route]:
             form = await read_form(request)
             page, provider_name, expected = await _saml_request(ctx, request, form)
             provider = await enabled_provider(ctx, page.pool, page.client, name=provider_name)
-            user = await saml_sign_in(
+            user, assertion = await saml_sign_in(
                 ctx, page.pool, page.client, provider, form.get("SAMLResponse", ""),
                 expected=expected,
             )  # fmt: skip
@@ -153,7 +154,8 @@ def federation_routes(ctx: Context) -> list[Route]:
             return problem(OAuthError(exc.error, exc.description))
         except CognitoError as exc:
             return pages.error_page("access_denied", exc.message or exc.name)
-        return await signed_in(ctx, page, user)
+        response = await signed_in(ctx, page, user)
+        return remember_session(ctx, response, page.pool.id, provider, user, assertion)
 
     return [
         Route("/oauth2/idpresponse", idp_response, methods=["GET", "POST"]),

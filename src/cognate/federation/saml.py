@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import calendar
 import tempfile
-import time
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,34 +29,31 @@ from pathlib import Path
 from typing import Any, Final
 
 import anyio
-import httpx
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
-from saml2.md import entities_descriptor_from_string, entity_descriptor_from_string
 from saml2.time_util import str_to_time
 from saml2.xmldsig import SIG_RSA_SHA256
 
 from cognate.context import Context
 from cognate.domain.identity_provider import is_allowed_url
+from cognate.domain.saml_metadata import IdpMetadata
+from cognate.errors import InvalidParameterException
 from cognate.federation.oidc import upstream_error
 from cognate.idp.pools import create_signing_certificate
+from cognate.idp.saml_metadata import provider_metadata
 from cognate.store import federated_identities as identity_store
 from cognate.store import keys as key_store
 from cognate.store.identity_providers import IdentityProvider
-from cognate.store.store import Store
 
 SP_ENTITY_PREFIX: Final = "urn:amazon:cognito:sp:"
 MAX_RESPONSE_CHARS: Final = 100_000
 _SKEW_SECONDS: Final = 60
-_METADATA_SECONDS: Final = 6 * 3600.0
-_MAX_METADATA_BYTES: Final = 1_000_000
 # However long an assertion claims to live, its id is remembered at least this long: pysaml2
 # accepts a Response issued up to a day ago.
 _REPLAY_SECONDS: Final = 86_400
 _REPLAY_PURPOSE: Final = "saml-assertion"
 _KEY_PURPOSE: Final = "saml"
-_TIMEOUT = httpx.Timeout(5.0)
 
 
 def sp_entity_id(pool_id: str) -> str:
@@ -69,6 +64,11 @@ def sp_entity_id(pool_id: str) -> str:
 def acs_url(ctx: Context) -> str:
     """The Assertion Consumer Service URL (SPEC: served at the public URL)."""
     return f"{ctx.base_url}/saml2/idpresponse"
+
+
+def slo_url(ctx: Context) -> str:
+    """Where IdPs send LogoutRequests and LogoutResponses (Cognito: `{domain}/saml2/logout`)."""
+    return f"{ctx.base_url}/saml2/logout"
 
 
 def request_id(nonce: str) -> str:
@@ -82,93 +82,39 @@ def is_true(provider: IdentityProvider, flag: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class IdpMetadata:
-    """An IdP's metadata document, its entity id and where it takes AuthnRequests."""
-
-    xml: str
-    entity_id: str
-    sso_url: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceProvider:
     """The pool as service provider: its names and its key pair (PEM)."""
 
     entity_id: str
     acs: str
+    slo: str
     key_pem: bytes
     cert_pem: bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assertion:
-    """What a verified assertion says: its id and issuer, the subject's NameID, the
-    attributes under the names the IdP gave them, and until when its id must stay spent."""
+    """What a verified assertion says: its id and issuer, the subject's NameID (and its
+    Format and the SessionIndex, which a LogoutRequest repeats), the attributes under the
+    names the IdP gave them, and until when its id must stay spent."""
 
     id: str
     issuer: str
     name_id: str
+    name_id_format: str | None
+    session_index: str | None
     in_response_to: str | None
     attributes: dict[str, str | list[str]]
     remember_until: int
 
 
-_CACHES: weakref.WeakKeyDictionary[Store, dict[str, tuple[float, str]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _parsed(xml: str) -> IdpMetadata:
-    """The entity id and HTTP-Redirect SSO location of an IdP's metadata."""
-    try:
-        entity = entity_descriptor_from_string(xml)
-        if entity is None:
-            entities = entities_descriptor_from_string(xml)
-            found = [item for item in entities.entity_descriptor if item.idpsso_descriptor]
-            entity = found[0] if len(found) == 1 else None
-    except Exception as exc:  # pysaml2's XML parser raises many types for a bad document
-        raise upstream_error("the IdP metadata is not valid.") from exc
-    if entity is None or not entity.entity_id or not entity.idpsso_descriptor:
-        raise upstream_error("the IdP metadata has no IdP.")
-    locations = [
-        service.location
-        for descriptor in entity.idpsso_descriptor
-        for service in descriptor.single_sign_on_service
-        if service.binding == BINDING_HTTP_REDIRECT and service.location
-    ]
-    if not locations:
-        raise upstream_error("the IdP metadata has no HTTP-Redirect SSO endpoint.")
-    if not is_allowed_url(locations[0]):
-        raise upstream_error("the IdP's endpoints must be https.")
-    return IdpMetadata(xml=xml, entity_id=str(entity.entity_id), sso_url=str(locations[0]))
-
-
-async def _fetched(ctx: Context, url: str) -> str:
-    if not is_allowed_url(url):
-        raise upstream_error("the IdP's endpoints must be https.")
-    cache = _CACHES.get(ctx.store)
-    if cache is None:
-        cache = _CACHES[ctx.store] = {}
-    hit = cache.get(url)
-    if hit is not None and time.monotonic() - hit[0] < _METADATA_SECONDS:
-        return hit[1]
-    try:
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as http:
-            response = await http.get(url)
-    except httpx.HTTPError as exc:
-        raise upstream_error(f"no valid answer from {url}.") from exc
-    if response.status_code != 200 or len(response.content) > _MAX_METADATA_BYTES:
-        raise upstream_error(f"no valid answer from {url}.")
-    cache[url] = (time.monotonic(), response.text)
-    return response.text
-
-
 async def metadata(ctx: Context, provider: IdentityProvider) -> IdpMetadata:
-    """The provider's metadata: MetadataFile, else MetadataURL's document (cached)."""
-    xml = provider.details.get("MetadataFile") or ""
-    if not xml:
-        xml = await _fetched(ctx, provider.details.get("MetadataURL", ""))
-    return _parsed(xml)
+    """The provider's metadata: MetadataFile, else MetadataURL's document (cached);
+    OAuthError for the error page when it is not usable."""
+    try:
+        return await provider_metadata(ctx, provider.details)
+    except InvalidParameterException as exc:
+        raise upstream_error(exc.message or "the IdP metadata is not valid.") from exc
 
 
 def _pem(certificate: str) -> bytes:
@@ -189,22 +135,27 @@ async def service_provider(ctx: Context, pool_id: str) -> ServiceProvider:
         raise upstream_error("the pool has no signing certificate.")
     encrypted, certificate = pair
     return ServiceProvider(
-        entity_id=sp_entity_id(pool_id), acs=acs_url(ctx),
+        entity_id=sp_entity_id(pool_id), acs=acs_url(ctx), slo=slo_url(ctx),
         key_pem=ctx.secrets.decrypt(encrypted, "signing-key"), cert_pem=_pem(certificate),
     )  # fmt: skip
 
 
-def _client(
+def sp_client(
     sp: ServiceProvider, idp: IdpMetadata, folder: Path, *, unsolicited: bool, decrypts: bool
 ) -> Saml2Client:
-    """A pysaml2 SP for one exchange with `idp` (pysaml2 reads keys from files only)."""
+    """A pysaml2 SP for one exchange with `idp`, its keys written into `folder` (pysaml2
+    reads keys from files only)."""
     key, cert = folder / "sp.key", folder / "sp.crt"
     key.write_bytes(sp.key_pem)
     cert.write_bytes(sp.cert_pem)
     config: dict[str, Any] = {
         "entityid": sp.entity_id,
         "service": {"sp": {
-            "endpoints": {"assertion_consumer_service": [(sp.acs, BINDING_HTTP_POST)]},
+            "endpoints": {
+                "assertion_consumer_service": [(sp.acs, BINDING_HTTP_POST)],
+                "single_logout_service": [(sp.slo, BINDING_HTTP_REDIRECT),
+                                          (sp.slo, BINDING_HTTP_POST)],
+            },
             "want_response_signed": False,
             "want_assertions_signed": False,
             "want_assertions_or_response_signed": True,
@@ -227,7 +178,7 @@ def _request_location(
     sp: ServiceProvider, idp: IdpMetadata, *, relay_state: str, message_id: str, signs: bool
 ) -> str:
     with tempfile.TemporaryDirectory() as folder:
-        client = _client(sp, idp, Path(folder), unsolicited=False, decrypts=False)
+        client = sp_client(sp, idp, Path(folder), unsolicited=False, decrypts=False)
         _, info = client.prepare_for_authenticate(
             entityid=idp.entity_id, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT,
             sign=signs, sigalg=SIG_RSA_SHA256 if signs else None, message_id=message_id,
@@ -282,7 +233,7 @@ def _verified(
     """The assertion of a valid Response answering `expected` (None: unsolicited)."""
     outstanding = {expected: sp.acs} if expected else {}
     with tempfile.TemporaryDirectory() as folder:
-        client = _client(sp, idp, Path(folder), unsolicited=expected is None, decrypts=decrypts)
+        client = sp_client(sp, idp, Path(folder), unsolicited=expected is None, decrypts=decrypts)
         try:
             response = client.parse_authn_request_response(
                 saml_response, BINDING_HTTP_POST, outstanding=outstanding
@@ -298,8 +249,11 @@ def _verified(
     name_id = (response.name_id.text or "").strip()
     if not name_id or not assertion.id:
         raise upstream_error("the SAML response has no subject.")
+    statements = assertion.authn_statement or []
+    session_index = statements[0].session_index if statements else None
     return Assertion(
         id=str(assertion.id), issuer=idp.entity_id, name_id=name_id, in_response_to=answered,
+        name_id_format=response.name_id.format or None, session_index=session_index or None,
         attributes=_attributes(assertion),
         remember_until=max([now + _REPLAY_SECONDS, *_expiries(assertion)]) + _SKEW_SECONDS,
     )  # fmt: skip

@@ -102,10 +102,10 @@ async def saml_sign_in(
     saml_response: str,
     *,
     expected: str | None,
-) -> User:
+) -> tuple[User, saml.Assertion]:
     """The user signing in with a SAML Response answering the AuthnRequest `expected` (None:
-    IdP-initiated, which the provider must allow with IDPInit=true); OAuthError or a
-    trigger's CognitoError when the sign-in is refused."""
+    IdP-initiated, which the provider must allow with IDPInit=true), and the assertion (single
+    logout repeats its NameID); OAuthError or a trigger's CognitoError when it is refused."""
     if provider.type is not ProviderType.SAML:
         raise OAuthError("invalid_request", "The identity provider is not a SAML provider.")
     if expected is None and not saml.is_true(provider, "IDPInit"):
@@ -115,10 +115,11 @@ async def saml_sign_in(
     )
     if len(assertion.name_id) > _MAX_SUBJECT:
         raise oidc.upstream_error("the assertion's NameID is not usable.")
-    return await finish_sign_in(
+    user = await finish_sign_in(
         ctx, pool, client, provider, subject=assertion.name_id, claims=assertion.attributes,
         sent=saml.attribute_event(assertion), issuer=assertion.issuer,
     )  # fmt: skip
+    return user, assertion
 
 
 async def finish_sign_in(
@@ -140,7 +141,7 @@ async def finish_sign_in(
     )
     attributes = mapped_attributes(provider.attribute_mapping, source)
     user = await linking.sign_in_user(
-        ctx, pool, client, provider, subject, attributes, issuer=issuer
+        ctx, pool, client, provider, subject, attributes, claims=claims, issuer=issuer
     )
     if not user.is_enabled:
         raise OAuthError("invalid_request", "User is disabled.")

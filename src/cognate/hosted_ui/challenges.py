@@ -1,7 +1,8 @@
 """The hosted UI's sign-in through the engine's own public surface: the password step
 (hosted_ui/sign_in.py), then NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP,
 SELECT_MFA_TYPE and MFA_SETUP through RespondToAuthChallenge, AssociateSoftwareToken and
-VerifySoftwareToken.
+VerifySoftwareToken; and the passkey first factor, USER_AUTH with PREFERRED_CHALLENGE=WEB_AUTHN
+(`start_passkey`), its WEB_AUTHN challenge answered with the browser's assertion as CREDENTIAL.
 
 MFA_SETUP offers what the engine's MFAS_CAN_SETUP lists: with one factor the page goes straight
 to it, with several the user first chooses (`choose_setup`). TOTP is associated only once it is
@@ -28,10 +29,10 @@ from cognate.context import Context
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
-from cognate.errors import InvalidParameterException
+from cognate.errors import InvalidParameterException, UserNotFoundException
 from cognate.hosted_ui.forms import secret_hash_for
 from cognate.idp import auth as idp_auth
-from cognate.idp import auth_triggers
+from cognate.idp import auth_triggers, user_auth
 from cognate.idp import mfa as idp_mfa
 from cognate.idp.sign_in_steps import Answer
 from cognate.idp.user_lookup import find_user
@@ -46,6 +47,9 @@ CODE_RESPONSE = {
 TOTP_SETUP = "SOFTWARE_TOKEN_MFA"
 EMAIL_SETUP = "EMAIL_OTP"
 """The MFAS_CAN_SETUP entries the MFA_SETUP pages know (an authenticator app, an email)."""
+
+PASSKEY_RESPONSE = "CREDENTIAL"
+"""The ChallengeResponses entry carrying the browser's assertion (AuthenticationResponseJSON)."""
 
 ATTRIBUTE_PREFIX = "userAttributes."
 _SIGNED_IN = "cognate:hostedSignIn"
@@ -85,6 +89,11 @@ class Step:
         if offered is None:
             return [TOTP_SETUP]
         return [str(name) for name in offered if name in (TOTP_SETUP, EMAIL_SETUP)]
+
+    @property
+    def passkey_options(self) -> str:
+        """WEB_AUTHN: the PublicKeyCredentialRequestOptionsJSON the browser signs ("" if none)."""
+        return self.parameters.get("CREDENTIAL_REQUEST_OPTIONS", "")
 
 
 def step_body(step: Step) -> dict[str, object]:
@@ -175,6 +184,29 @@ async def outcome(ctx: Context, username: str, answer: Answer) -> Step | User:
         parameters=answer.get("ChallengeParameters") or {},
     )
     return await prepared(ctx, step)
+
+
+async def start_passkey(ctx: Context, pool: Pool, client: Client, name: str) -> Step | None:
+    """InitiateAuth USER_AUTH with PREFERRED_CHALLENGE=WEB_AUTHN, as the engine answers it: the
+    WEB_AUTHN step, or None when the engine does not start it (no passkey for the pool's
+    relying party, or no such user: the same answer, so the page tells neither apart). Raises
+    the engine's other errors (PreAuthentication's, a disabled pool client, …)."""
+    parameters = {"USERNAME": name, "PREFERRED_CHALLENGE": Challenge.WEB_AUTHN.value}
+    hashed = await secret_hash_for(ctx, client, name)
+    if hashed is not None:
+        parameters["SECRET_HASH"] = hashed
+    try:
+        answer = await user_auth.initiate_user_auth(ctx, pool, client, parameters, {})
+    except UserNotFoundException:  # PreventUserExistenceErrors LEGACY
+        return None
+    if answer.get("ChallengeName") != Challenge.WEB_AUTHN:
+        return None  # SELECT_CHALLENGE: WEB_AUTHN is not among the user's factors
+    return Step(
+        challenge=Challenge.WEB_AUTHN.value,
+        session=answer["Session"],
+        username=name,
+        parameters=answer.get("ChallengeParameters") or {},
+    )
 
 
 async def answer(

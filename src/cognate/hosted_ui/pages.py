@@ -1,8 +1,9 @@
 """Rendering hosted-UI pages with the headers every page needs, and their CSRF tokens.
 
 Headers (RFC 9700 §4.16, security-test-plan.md G81): a CSP that allows nothing external (the
-one inline stylesheet carries a per-response nonce) and forbids framing (`frame-ancestors
-'none'`, plus `X-Frame-Options: DENY` for older browsers); pages are never cached.
+inline stylesheets and the passkey page's script, a file Cognate serves, carry a per-response
+nonce) and forbids framing (`frame-ancestors 'none'`, plus `X-Frame-Options: DENY` for older
+browsers); pages are never cached.
 
 CSRF (ASVS 3.5, G82): signed double-submit. A random value sits in an HttpOnly, SameSite=Lax
 cookie; the form carries its keyed hash, which only this server can compute. A POST is accepted
@@ -52,7 +53,8 @@ def is_secure(ctx: Context) -> bool:
 def secure_headers(response: Response, nonce: str) -> Response:
     """Add the headers every hosted-UI page carries."""
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
+        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+        "img-src 'self' data:; "
         "frame-ancestors 'none'; base-uri 'none'"
     )
     response.headers["X-Frame-Options"] = "DENY"

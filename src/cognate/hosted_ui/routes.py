@@ -22,7 +22,9 @@ from cognate.domain.pool import Pool
 from cognate.errors import CognitoError, OAuthError
 from cognate.hosted_ui import pages
 from cognate.hosted_ui.account_routes import NOTICES, account_routes
-from cognate.hosted_ui.forms import PageRequest, from_post, from_query, page_url, problem
+from cognate.hosted_ui.forms import PageRequest, from_post, from_query, problem
+from cognate.hosted_ui.login_form import login_form
+from cognate.hosted_ui.passkey_routes import passkey_routes
 from cognate.hosted_ui.sign_in import check_password
 from cognate.hosted_ui.step_routes import after_step, step_routes
 from cognate.oauth.authorize import (
@@ -30,7 +32,6 @@ from cognate.oauth.authorize import (
     authorize_request,
     complete,
     load_client,
-    seal_request,
     sso_cookie_name,
     sso_user,
     with_parameters,
@@ -43,50 +44,15 @@ Federate = Callable[[Request, PageRequest], Awaitable[Response]]
 """Sends an authorize request naming an external provider there (federation/routes.py, wired
 by app.py; without it such a request gets the error page)."""
 
-
-def _login_form(
-    ctx: Context,
-    request: Request,
-    page: PageRequest,
-    *,
-    error: str | None = None,
-    notice: str | None = None,
-    username: str = "",
-    status_code: int = 200,
-) -> Response:
-    admin_only = (page.pool.config.get("AdminCreateUserConfig") or {}).get(
-        "AllowAdminCreateUserOnly"
-    )
-    return pages.form_page(
-        ctx,
-        request,
-        "login.html",
-        status_code=status_code,
-        look=page.look,
-        action=f"{ctx.base_url}/login",
-        sealed_request=seal_request(ctx, page.authorize),
-        error=error,
-        notice=notice,
-        username=username,
-        forgot_url=page_url(ctx, "/forgotPassword", page.authorize),
-        signup_url=None if admin_only else page_url(ctx, "/signup", page.authorize),
-        providers=_provider_links(ctx, page),
-    )
+SignOut = Callable[[Request, Pool, str], Awaitable[Response | None]]
+"""Single logout at the SAML provider the SSO session came from (federation/saml_logout.py,
+wired by app.py): the redirect to the IdP, which brings the browser back to the given
+location, or None when /logout goes there itself."""
 
 
-def _provider_links(ctx: Context, page: PageRequest) -> list[tuple[str, str]]:
-    """A sign-in link per external provider the client supports."""
-    names = page.client.config.get("SupportedIdentityProviders") or []
-    sealed = seal_request(ctx, page.authorize)
-    return [
-        (name, f"{ctx.base_url}/oauth2/authorize?"
-               + urlencode({"request": sealed, "identity_provider": name}))
-        for name in names
-        if name != "COGNITO"
-    ]  # fmt: skip
-
-
-def hosted_ui_routes(ctx: Context, *, federate: Federate | None = None) -> list[Route]:
+def hosted_ui_routes(
+    ctx: Context, *, federate: Federate | None = None, sign_out: SignOut | None = None
+) -> list[Route]:
     """GET /oauth2/authorize, GET/POST /login, GET /logout."""
 
     async def authorize(request: Request) -> Response:
@@ -127,7 +93,7 @@ def hosted_ui_routes(ctx: Context, *, federate: Federate | None = None) -> list[
         except OAuthError as exc:
             return problem(exc)
         notice = NOTICES.get(request.query_params.get("notice", ""))
-        return _login_form(ctx, request, page, notice=notice)
+        return login_form(ctx, request, page, notice=notice)
 
     async def login(request: Request) -> Response:
         try:
@@ -137,13 +103,15 @@ def hosted_ui_routes(ctx: Context, *, federate: Federate | None = None) -> list[
         return await _sign_in(ctx, request, page)
 
     async def logout(request: Request) -> Response:
-        """Clear the SSO cookie, then go to a registered LogoutURL (or back to sign-in)."""
+        """Clear the SSO cookie, then go to a registered LogoutURL (or back to sign-in), by way
+        of the SAML IdP's single logout when the session came from one (`sign_out`)."""
         params = request.query_params
         try:
             pool, _client, location = await _logout_target(ctx, params)
         except OAuthError as exc:
             return problem(exc)
-        response = pages.redirect(location)
+        at_idp = await sign_out(request, pool, location) if sign_out is not None else None
+        response = at_idp or pages.redirect(location)
         response.delete_cookie(
             sso_cookie_name(pool.id), path="/", secure=pages.is_secure(ctx), httponly=True
         )
@@ -156,6 +124,7 @@ def hosted_ui_routes(ctx: Context, *, federate: Federate | None = None) -> list[
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["GET"]),
         *step_routes(ctx),
+        *passkey_routes(ctx),
         *account_routes(ctx),
         *pages.logo_routes(ctx),
     ]
@@ -166,12 +135,12 @@ async def _sign_in(ctx: Context, request: Request, page: PageRequest) -> Respons
     cookie and a 303 to the redirect_uri with the code."""
     username, password = page.field("username"), page.form.get("password", "")
     if not username or not password:
-        return _login_form(ctx, request, page, error="Enter your username and password.",
+        return login_form(ctx, request, page, error="Enter your username and password.",
                            username=username, status_code=400)  # fmt: skip
     try:
         outcome = await check_password(ctx, page.pool, page.client, username, password)
     except CognitoError as exc:
-        return _login_form(ctx, request, page, error=exc.message or exc.name,
+        return login_form(ctx, request, page, error=exc.message or exc.name,
                            username=username, status_code=400)  # fmt: skip
     return await after_step(ctx, page, outcome)
 

@@ -7,6 +7,10 @@ code. A wrong answer shows the same page again with the engine's message.
 MFA_SETUP is up to three pages: the choice of factor (only when the engine offers several),
 then the authenticator app's QR code and first code, or the email address, after which the
 engine's EMAIL_OTP challenge is an ordinary code page.
+
+WEB_AUTHN (a passkey, hosted_ui/passkey_routes.py) is one page whose script posts the browser's
+assertion; the engine spends the challenge on any answer, so a failed one shows the sign-in page
+with the message, from which the user starts again.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from cognate.hosted_ui.challenges import (
     ATTRIBUTE_PREFIX,
     CODE_RESPONSE,
     EMAIL_SETUP,
+    PASSKEY_RESPONSE,
     Step,
 )
 from cognate.hosted_ui.completion import STEP_COOKIE, signed_in
 from cognate.hosted_ui.forms import PageRequest, from_post, from_query, page_url, problem
+from cognate.hosted_ui.login_form import login_form
 from cognate.oauth.authorize import seal_request, seal_step, unseal_step
 
 STEP_PATH = "/login/step"
@@ -41,7 +47,11 @@ _TEMPLATES = {
     Challenge.SMS_MFA: "mfa_code.html",
     Challenge.EMAIL_OTP: "mfa_code.html",
     Challenge.SELECT_MFA_TYPE: "select_mfa.html",
+    Challenge.WEB_AUTHN: "passkey.html",
 }
+PASSKEY_FAILED = "Your passkey could not be used. Try again, or sign in another way."
+"""Also passkey.html's text for a ceremony the browser could not complete (cancelled, no
+matching passkey, no WebAuthn)."""
 # MFA_SETUP's pages: the choice among the factors offered, then the chosen one's setup.
 _CHOICE_TEMPLATE = "setup_mfa.html"
 _TOTP_TEMPLATE = "totp_setup.html"
@@ -143,6 +153,8 @@ def _responses(step: Step, page: PageRequest) -> dict[str, str]:
         return {"NEW_PASSWORD": page.form.get("new_password", ""), **attributes}
     if step.challenge == Challenge.SELECT_MFA_TYPE:
         return {"ANSWER": page.field("answer")}
+    if step.challenge == Challenge.WEB_AUTHN:
+        return {PASSKEY_RESPONSE: page.form.get("credential", "")}
     if step.challenge == Challenge.MFA_SETUP:
         # Email: the address, which the engine's EMAIL_OTP challenge then proves. TOTP: the
         # Session VerifySoftwareToken returned says it all.
@@ -150,7 +162,32 @@ def _responses(step: Step, page: PageRequest) -> dict[str, str]:
     return {CODE_RESPONSE[Challenge(step.challenge)]: page.field("code")}
 
 
+async def _answer_passkey(
+    ctx: Context, request: Request, page: PageRequest, step: Step
+) -> Response:
+    """WEB_AUTHN: the engine checks the assertion; on failure (or with none sent) the sign-in
+    page with the message, the spent step forgotten."""
+    if not page.form.get("credential", "").strip():
+        return _passkey_failed(ctx, request, page, step, PASSKEY_FAILED)
+    try:
+        outcome = await challenges.answer(ctx, page.client, step, _responses(step, page))
+    except CognitoError as exc:
+        return _passkey_failed(ctx, request, page, step, exc.message or exc.name)
+    return await after_step(ctx, page, outcome)
+
+
+def _passkey_failed(
+    ctx: Context, request: Request, page: PageRequest, step: Step, message: str
+) -> Response:
+    response = login_form(ctx, request, page, error=message, username=step.username,
+                          status_code=400)  # fmt: skip
+    response.delete_cookie(STEP_COOKIE, path="/", secure=pages.is_secure(ctx), httponly=True)
+    return response
+
+
 async def _answer(ctx: Context, request: Request, page: PageRequest, step: Step) -> Response:
+    if step.challenge == Challenge.WEB_AUTHN:
+        return await _answer_passkey(ctx, request, page, step)
     try:
         outcome: Step | User
         template = _template(step)

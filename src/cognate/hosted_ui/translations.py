@@ -110,6 +110,22 @@ _GERMAN: Final = {
     ),
     "Enter your username and password.": "Geben Sie Ihren Benutzernamen und Ihr Passwort ein.",
     "Incorrect username or password.": "Falscher Benutzername oder falsches Passwort.",
+    "Sign in with passkey": "Mit Passkey anmelden",
+    "Use the passkey saved on your device or security key.": (
+        "Verwenden Sie den Passkey auf Ihrem Gerät oder Sicherheitsschlüssel."
+    ),
+    "Your passkey could not be used. Try again, or sign in another way.": (
+        "Ihr Passkey konnte nicht verwendet werden. Versuchen Sie es erneut oder melden Sie "
+        "sich anders an."
+    ),
+    "Sign in another way": "Anders anmelden",
+    "There is no passkey for this account. Sign in with your password.": (
+        "Für dieses Konto gibt es keinen Passkey. Melden Sie sich mit Ihrem Passwort an."
+    ),
+    "Enter your username.": "Geben Sie Ihren Benutzernamen ein.",
+    "Passkeys are not enabled for this application.": (
+        "Passkeys sind für diese Anwendung nicht aktiviert."
+    ),
 }
 
 _FRENCH: Final = {
@@ -199,6 +215,21 @@ _FRENCH: Final = {
     ),
     "Enter your username and password.": "Saisissez votre nom d'utilisateur et votre mot de passe.",
     "Incorrect username or password.": "Nom d'utilisateur ou mot de passe incorrect.",
+    "Sign in with passkey": "Se connecter avec une clé d'accès",
+    "Use the passkey saved on your device or security key.": (
+        "Utilisez la clé d'accès enregistrée sur votre appareil ou votre clé de sécurité."
+    ),
+    "Your passkey could not be used. Try again, or sign in another way.": (
+        "Votre clé d'accès n'a pas pu être utilisée. Réessayez ou connectez-vous autrement."
+    ),
+    "Sign in another way": "Se connecter autrement",
+    "There is no passkey for this account. Sign in with your password.": (
+        "Ce compte n'a pas de clé d'accès. Connectez-vous avec votre mot de passe."
+    ),
+    "Enter your username.": "Saisissez votre nom d'utilisateur.",
+    "Passkeys are not enabled for this application.": (
+        "Les clés d'accès ne sont pas activées pour cette application."
+    ),
 }
 
 _SPANISH: Final = {
@@ -288,6 +319,21 @@ _SPANISH: Final = {
     ),
     "Enter your username and password.": "Introduzca su nombre de usuario y contraseña.",
     "Incorrect username or password.": "Nombre de usuario o contraseña incorrectos.",
+    "Sign in with passkey": "Iniciar sesión con clave de acceso",
+    "Use the passkey saved on your device or security key.": (
+        "Use la clave de acceso guardada en su dispositivo o llave de seguridad."
+    ),
+    "Your passkey could not be used. Try again, or sign in another way.": (
+        "No se pudo usar su clave de acceso. Inténtelo de nuevo o inicie sesión de otra forma."
+    ),
+    "Sign in another way": "Iniciar sesión de otra forma",
+    "There is no passkey for this account. Sign in with your password.": (
+        "Esta cuenta no tiene clave de acceso. Inicie sesión con su contraseña."
+    ),
+    "Enter your username.": "Introduzca su nombre de usuario.",
+    "Passkeys are not enabled for this application.": (
+        "Las claves de acceso no están habilitadas para esta aplicación."
+    ),
 }
 
 _JAPANESE: Final = {
@@ -374,6 +420,21 @@ _JAPANESE: Final = {
     ),
     "Enter your username and password.": "ユーザー名とパスワードを入力してください。",
     "Incorrect username or password.": "ユーザー名またはパスワードが正しくありません。",
+    "Sign in with passkey": "パスキーでサインイン",
+    "Use the passkey saved on your device or security key.": (
+        "デバイスまたはセキュリティキーに保存されたパスキーを使用してください。"
+    ),
+    "Your passkey could not be used. Try again, or sign in another way.": (
+        "パスキーを使用できませんでした。もう一度試すか、別の方法でサインインしてください。"
+    ),
+    "Sign in another way": "別の方法でサインイン",
+    "There is no passkey for this account. Sign in with your password.": (
+        "このアカウントにはパスキーがありません。パスワードでサインインしてください。"
+    ),
+    "Enter your username.": "ユーザー名を入力してください。",
+    "Passkeys are not enabled for this application.": (
+        "このアプリケーションではパスキーが有効になっていません。"
+    ),
 }
 
 TRANSLATIONS: Final[Mapping[str, Mapping[str, str]]] = {

@@ -186,7 +186,7 @@ async def _respond(
         )
     if challenge == Challenge.WEB_AUTHN:
         return await passkey_sign_in.answer_web_authn(
-            ctx, pool, client, session, name, responses, metadata
+            ctx, pool, client, session, name, responses, metadata, finish=finish
         )
     if user_auth.is_first_factor_code(session):
         return await user_auth.answer_code(ctx, pool, client, session, name, responses, metadata)

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.context import Context
 from cognate.domain.identity_provider import (
+    ENCRYPTION_CERTIFICATE_KEY,
     RESERVED_NAMES,
     SECRET_KEYS,
+    ProviderType,
     attribute_mapping,
     check_name,
     described_details,
@@ -27,6 +29,7 @@ from cognate.domain.identity_provider import (
 )
 from cognate.domain.pagination import decode_token, encode_token
 from cognate.domain.pool import Pool
+from cognate.domain.saml_metadata import described_keys
 from cognate.errors import (
     DuplicateProviderException,
     InvalidParameterException,
@@ -34,26 +37,63 @@ from cognate.errors import (
     UnsupportedIdentityProviderException,
 )
 from cognate.idp import shapes
+from cognate.idp.pools import create_signing_certificate
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
+from cognate.idp.saml_metadata import provider_metadata
 from cognate.store import identity_providers as provider_store
+from cognate.store import keys as key_store
 from cognate.store.identity_providers import IdentityProvider
 
 _MAX_PAGE = 60
 
 
-def _type(provider: IdentityProvider) -> dict[str, Any]:
-    """IdentityProviderType, as Describe shows it (filled-in details, no private_key)."""
+def _type(provider: IdentityProvider, *, encryption_certificate: str | None) -> dict[str, Any]:
+    """IdentityProviderType, as Describe shows it (filled-in details, no private_key; a SAML
+    provider with EncryptedResponses shows the pool's `encryption_certificate`)."""
+    details = described_details(provider.type, provider.details)
+    if encryption_certificate is not None and _encrypts(provider):
+        details[ENCRYPTION_CERTIFICATE_KEY] = encryption_certificate
     return {
         "UserPoolId": provider.pool_id,
         "ProviderName": provider.name,
         "ProviderType": provider.type.value,
-        "ProviderDetails": described_details(provider.type, provider.details),
+        "ProviderDetails": details,
         "AttributeMapping": described_mapping(provider.type, provider.attribute_mapping),
         "IdpIdentifiers": list(provider.idp_identifiers),
         "LastModifiedDate": provider.updated_at,
         "CreationDate": provider.created_at,
     }
+
+
+def _encrypts(provider: IdentityProvider) -> bool:
+    return (
+        provider.type is ProviderType.SAML
+        and provider.details.get("EncryptedResponses", "false").lower() == "true"
+    )
+
+
+async def _shown(ctx: Context, conn: AsyncConnection, provider: IdentityProvider) -> dict[str, Any]:
+    """`_type`, reading the pool's SAML certificate when the provider shows it."""
+    certificate = (
+        await key_store.current_certificate(conn, provider.pool_id, "saml")
+        if _encrypts(provider)
+        else None
+    )
+    return _type(provider, encryption_certificate=certificate)
+
+
+async def _with_metadata(ctx: Context, pool_id: str, kind: ProviderType,
+                         details: dict[str, str]) -> dict[str, str]:  # fmt: skip
+    """A SAML provider's `details` checked against its metadata (fetched now from
+    MetadataURL) plus the keys Cognito reads from it; with EncryptedResponses, the pool's
+    certificate exists afterwards. Other types' details are returned as they are."""
+    if kind is not ProviderType.SAML:
+        return details
+    found = await provider_metadata(ctx, details, fresh=True)
+    if details.get("EncryptedResponses") == "true":
+        await create_signing_certificate(ctx, pool_id)
+    return {**details, **described_keys(found)}
 
 
 def _attribute_names(pool: Pool) -> list[str]:
@@ -77,6 +117,9 @@ async def create_identity_provider(
     name = req["ProviderName"]
     check_name(name, kind)
     details = provider_details(kind, req["ProviderDetails"])
+    async with ctx.store.read() as conn:
+        await require_pool(conn, req["UserPoolId"])
+    details = await _with_metadata(ctx, req["UserPoolId"], kind, details)
     now = ctx.clock()
     async with ctx.store.begin() as conn:
         pool = await require_pool(conn, req["UserPoolId"])
@@ -100,7 +143,8 @@ async def create_identity_provider(
         )
         if not await provider_store.insert_identity_provider(conn, ctx.secrets, provider):
             raise DuplicateProviderException(f"A provider with the name {name} already exists.")
-    return cast(shapes.CreateIdentityProviderResponse, {"IdentityProvider": _type(provider)})
+        shown = await _shown(ctx, conn, provider)
+    return cast(shapes.CreateIdentityProviderResponse, {"IdentityProvider": shown})
 
 
 @idp.operation("DescribeIdentityProvider")
@@ -110,7 +154,8 @@ async def describe_identity_provider(
     async with ctx.store.read() as conn:
         pool = await require_pool(conn, req["UserPoolId"])
         provider = await _require(ctx, conn, pool.id, req["ProviderName"])
-    return cast(shapes.DescribeIdentityProviderResponse, {"IdentityProvider": _type(provider)})
+        shown = await _shown(ctx, conn, provider)
+    return cast(shapes.DescribeIdentityProviderResponse, {"IdentityProvider": shown})
 
 
 @idp.operation("UpdateIdentityProvider")
@@ -118,7 +163,16 @@ async def update_identity_provider(
     ctx: Context, req: shapes.UpdateIdentityProviderRequest
 ) -> shapes.UpdateIdentityProviderResponse:
     """Replace what the request gives; omitted members keep their values. Given
-    ProviderDetails replace the stored ones, except that an omitted secret is kept."""
+    ProviderDetails replace the stored ones, except that an omitted secret is kept; a SAML
+    provider's metadata is read again then (outside the transaction: it may be fetched)."""
+    async with ctx.store.read() as conn:
+        pool = await require_pool(conn, req["UserPoolId"])
+        before = await _require(ctx, conn, pool.id, req["ProviderName"])
+    details: dict[str, str] | None = None
+    if req.get("ProviderDetails") is not None:
+        details = await _with_metadata(
+            ctx, pool.id, before.type, _updated_details(before, req.get("ProviderDetails"))
+        )
     async with ctx.store.begin() as conn:
         pool = await require_pool(conn, req["UserPoolId"])
         current = await _require(ctx, conn, pool.id, req["ProviderName"])
@@ -126,7 +180,7 @@ async def update_identity_provider(
             pool_id=pool.id,
             name=current.name,
             type=current.type,
-            details=_updated_details(current, req.get("ProviderDetails")),
+            details=details if details is not None else dict(current.details),
             attribute_mapping=(
                 attribute_mapping(req["AttributeMapping"], _attribute_names(pool))
                 if "AttributeMapping" in req
@@ -147,7 +201,8 @@ async def update_identity_provider(
             updated_at=ctx.clock(),
         )
         await provider_store.update_identity_provider(conn, ctx.secrets, updated)
-    return cast(shapes.UpdateIdentityProviderResponse, {"IdentityProvider": _type(updated)})
+        shown = await _shown(ctx, conn, updated)
+    return cast(shapes.UpdateIdentityProviderResponse, {"IdentityProvider": shown})
 
 
 def _updated_details(current: IdentityProvider, requested: dict[str, str] | None) -> dict[str, str]:
@@ -212,10 +267,9 @@ async def get_identity_provider_by_identifier(
             if owner is not None
             else None
         )
-    if provider is None:
-        raise ResourceNotFoundException(
-            f"Identity provider with identifier {identifier} does not exist."
-        )
-    return cast(
-        shapes.GetIdentityProviderByIdentifierResponse, {"IdentityProvider": _type(provider)}
-    )
+        if provider is None:
+            raise ResourceNotFoundException(
+                f"Identity provider with identifier {identifier} does not exist."
+            )
+        shown = await _shown(ctx, conn, provider)
+    return cast(shapes.GetIdentityProviderByIdentifierResponse, {"IdentityProvider": shown})

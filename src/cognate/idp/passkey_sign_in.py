@@ -28,7 +28,7 @@ from cognate.domain.passkeys import Passkey
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
 from cognate.errors import NotAuthorizedException, WebAuthnConfigurationMissingException
-from cognate.idp import device_auth, sign_in_steps
+from cognate.idp import auth_triggers, device_auth, sign_in_steps
 from cognate.idp.passkeys import relying_party_id
 from cognate.idp.sign_in_subjects import lockout_attempt, session_subject
 from cognate.store import passkeys as passkey_store
@@ -98,9 +98,12 @@ async def answer_web_authn(
     name: str,
     responses: Mapping[str, str],
     metadata: Mapping[str, str],
+    *,
+    finish: sign_in_steps.Finish = auth_triggers.complete_sign_in,
 ) -> Answer:
     """RespondToAuthChallenge WEB_AUTHN: the assertion must be made by one of this user's
-    passkeys, for this Session's challenge, at an allowed origin; then the sign-in goes on."""
+    passkeys, for this Session's challenge, at an allowed origin; then the sign-in goes on,
+    ending with `finish` (the hosted UI's ends without tokens: hosted_ui/challenges.py)."""
     assertion = webauthn.parse_assertion(flow.required(responses, "CREDENTIAL"))
     subject = await session_subject(
         ctx, pool, client, session.username, name, responses.get("SECRET_HASH")
@@ -130,5 +133,5 @@ async def answer_web_authn(
                 raise NotAuthorizedException(flow.INCORRECT)
     return await sign_in_steps.after_proof(
         ctx, pool, client, subject, metadata=metadata, completed=(Challenge.WEB_AUTHN.value,),
-        device=device,
+        device=device, finish=finish,
     )  # fmt: skip

@@ -8,8 +8,11 @@ DestinationUser (`Cognito` + username for a native user, or a provider and subje
 federated one) makes its future sign-ins land on that user, whose `identities` attribute gains
 the entry (`primary` false). At most five identities per user. Disabling a linked identity
 removes the link, so its next sign-in creates a new user; disabling the identity a federated
-user was created from disables that user. Cognate refuses identities named by another SAML
-attribute (SAML sign-in is not served yet) and disabling a native user's password sign-in.
+user was created from disables that user. A SAML SourceUser may also be named by any
+assertion attribute (its Name, as the assertion carries it): that link waits in
+federated_attribute_links until a sign-in carrying the value uses it (federation/linking.py),
+and AdminDisableProviderForUser with the same name and value removes it before then. Cognate
+refuses disabling a native user's password sign-in.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from cognate.domain.federated_identity import (
     COGNITO_PROVIDER,
     MAX_LINKED_IDENTITIES,
     SUBJECT_ATTRIBUTE,
+    AttributeLink,
     FederatedIdentity,
     federated_username,
     identities_attribute,
@@ -41,23 +45,36 @@ from cognate.idp.user_lookup import require_user
 from cognate.store import federated_identities as identity_store
 from cognate.store import identity_providers as provider_store
 from cognate.store import users as user_store
+from cognate.store.identity_providers import IdentityProvider
 
+_MAX_LINK = 255
 _MERGED = (
     "Merging is not currently supported, provide a SourceUser that has not been merged previously."
 )
 
 
-def _subject(identifier: shapes.ProviderUserIdentifierType) -> tuple[str, str]:
-    """The provider name and subject of an external identity, checked."""
+def _subject(identifier: shapes.ProviderUserIdentifierType) -> tuple[str, str, str]:
+    """The provider name, attribute name and value of an external identity, checked."""
     name = identifier.get("ProviderName") or ""
     value = identifier.get("ProviderAttributeValue") or ""
+    attribute = identifier.get("ProviderAttributeName") or ""
     if name in RESERVED_NAMES:
         raise InvalidParameterException("The user must be an external identity.")
-    if identifier.get("ProviderAttributeName") != SUBJECT_ATTRIBUTE or not value:
+    if not attribute or not value or len(attribute) > _MAX_LINK or len(value) > _MAX_LINK:
         raise InvalidParameterException(
-            f"ProviderAttributeName must be {SUBJECT_ATTRIBUTE}, with the subject as value."
+            f"ProviderAttributeName must be {SUBJECT_ATTRIBUTE} (or, for SAML, an attribute "
+            "of the assertion), with its value."
         )
-    return name, value
+    return name, attribute, value
+
+
+def _check_attribute(provider: IdentityProvider, attribute: str) -> None:
+    """Only a SAML identity may be named by another attribute (API reference: social
+    identities by Cognito_Subject; OIDC is kept to it too, the documented case)."""
+    if attribute != SUBJECT_ATTRIBUTE and provider.type is not ProviderType.SAML:
+        raise InvalidParameterException(
+            f"ProviderAttributeName must be {SUBJECT_ATTRIBUTE} for {provider.type.value}."
+        )
 
 
 async def _destination(
@@ -73,9 +90,9 @@ async def _destination(
     return user
 
 
-async def _save_identities(
-    ctx: Context, conn: AsyncConnection, user: User, identities: list[FederatedIdentity]
-) -> None:
+async def save_identities(ctx: Context, conn: AsyncConnection, user: User) -> None:
+    """Write the user's `identities` attribute from its identities and attribute links."""
+    identities = await identity_store.all_identities_of_user(conn, user.id)
     attributes = {name: v for name, v in user.attributes.items() if name != "identities"}
     value = identities_attribute(identities)
     if value is not None:
@@ -87,7 +104,7 @@ async def _save_identities(
 async def admin_link_provider_for_user(
     ctx: Context, req: shapes.AdminLinkProviderForUserRequest
 ) -> shapes.AdminLinkProviderForUserResponse:
-    name, subject = _subject(req["SourceUser"])
+    name, attribute, subject = _subject(req["SourceUser"])
     if req["DestinationUser"].get("ProviderName") == name:
         raise InvalidParameterException("The source and destination users have one provider.")
     now = ctx.clock()
@@ -96,7 +113,11 @@ async def admin_link_provider_for_user(
         provider = await provider_store.get_identity_provider(conn, ctx.secrets, pool.id, name)
         if provider is None:
             raise ResourceNotFoundException(f"Identity provider {name} does not exist.")
+        _check_attribute(provider, attribute)
         user = await _destination(conn, pool, req["DestinationUser"])
+        if attribute != SUBJECT_ATTRIBUTE:
+            await _link_attribute(ctx, conn, provider, user, attribute, subject)
+            return {}
         existing = await identity_store.find_identity(conn, pool.id, name, subject)
         if existing is not None and existing.user_id == user.id and not existing.is_primary:
             return {}
@@ -104,9 +125,7 @@ async def admin_link_provider_for_user(
         key = username_key(username, case_sensitive=pool.is_case_sensitive)
         if existing is not None or await user_store.get_user(conn, pool.id, key) is not None:
             raise InvalidParameterException(_MERGED)
-        identities = await identity_store.identities_of_user(conn, user.id)
-        if len(identities) >= MAX_LINKED_IDENTITIES:
-            raise LimitExceededException("A user can have at most 5 linked identities.")
+        await _check_limit(conn, user)
         identity = FederatedIdentity(
             pool_id=pool.id, provider_name=name, provider_type=provider.type.value,
             subject=subject, user_id=user.id, is_primary=False, created_at=now,
@@ -115,8 +134,36 @@ async def admin_link_provider_for_user(
         )  # fmt: skip
         if not await identity_store.insert_identity(conn, identity):
             raise InvalidParameterException(_MERGED)
-        await _save_identities(ctx, conn, user, [*identities, identity])
+        await save_identities(ctx, conn, user)
     return {}
+
+
+async def _check_limit(conn: AsyncConnection, user: User) -> None:
+    if len(await identity_store.all_identities_of_user(conn, user.id)) >= MAX_LINKED_IDENTITIES:
+        raise LimitExceededException("A user can have at most 5 linked identities.")
+
+
+async def _link_attribute(
+    ctx: Context, conn: AsyncConnection, provider: IdentityProvider, user: User,
+    attribute: str, value: str,
+) -> None:  # fmt: skip
+    """Link the identity whose `attribute` is `value` (its first sign-in resolves it)."""
+    existing = await identity_store.find_attribute_link(
+        conn, provider.pool_id, provider.name, attribute, value
+    )
+    if existing is not None and existing.user_id == user.id:
+        return
+    if existing is not None:
+        raise InvalidParameterException(_MERGED)
+    await _check_limit(conn, user)
+    link = AttributeLink(
+        pool_id=provider.pool_id, provider_name=provider.name,
+        provider_type=provider.type.value, attribute_name=attribute, attribute_value=value,
+        user_id=user.id, created_at=ctx.clock(),
+    )  # fmt: skip
+    if not await identity_store.insert_attribute_link(conn, link):
+        raise InvalidParameterException(_MERGED)
+    await save_identities(ctx, conn, user)
 
 
 @idp.operation("AdminDisableProviderForUser")
@@ -127,16 +174,30 @@ async def admin_disable_provider_for_user(
         raise InvalidParameterException(
             "Disabling the password sign-in of a native user is not supported."
         )
-    name, subject = _subject(req["User"])
+    name, attribute, subject = _subject(req["User"])
     async with ctx.store.begin() as conn:
         pool = await require_pool(conn, req["UserPoolId"])
+        if attribute != SUBJECT_ATTRIBUTE:
+            await _unlink_attribute(ctx, conn, pool, name, attribute, subject)
+            return {}
         identity = await identity_store.find_identity(conn, pool.id, name, subject)
         user = await identity_store.user_of_identity(conn, pool.id, name, subject)
         if identity is None or user is None:
             raise UserNotFoundException("User does not exist.")
         await identity_store.delete_identity(conn, pool.id, name, subject)
-        remaining = await identity_store.identities_of_user(conn, user.id)
-        await _save_identities(ctx, conn, user, remaining)
+        await save_identities(ctx, conn, user)
         if identity.is_primary:
             await user_store.update_user(conn, user.id, now=ctx.clock(), enabled=False)
     return {}
+
+
+async def _unlink_attribute(
+    ctx: Context, conn: AsyncConnection, pool: Pool, name: str, attribute: str, value: str
+) -> None:
+    link = await identity_store.find_attribute_link(conn, pool.id, name, attribute, value)
+    if link is None:
+        raise UserNotFoundException("User does not exist.")
+    await identity_store.delete_attribute_link(conn, link)
+    user = await identity_store.user_of_link(conn, link)
+    if user is not None:
+        await save_identities(ctx, conn, user)

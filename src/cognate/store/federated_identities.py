@@ -8,10 +8,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cognate.domain.federated_identity import FederatedIdentity
+from cognate.domain.federated_identity import AttributeLink, FederatedIdentity
 from cognate.domain.user import User
 from cognate.store.dialects import is_unique_violation
-from cognate.store.tables import federated_identities, federation_states, users
+from cognate.store.tables import (
+    federated_attribute_links,
+    federated_identities,
+    federation_states,
+    users,
+)
 from cognate.store.users import user_from_row
 
 
@@ -120,3 +125,93 @@ async def spend_state(
             return False
         raise
     return True
+
+
+def _link(row: sa.Row[Any]) -> AttributeLink:
+    return AttributeLink(
+        pool_id=row.pool_id,
+        provider_name=row.provider_name,
+        provider_type=row.provider_type,
+        attribute_name=row.attribute_name,
+        attribute_value=row.attribute_value,
+        user_id=row.user_id,
+        created_at=row.created_at,
+    )
+
+
+async def insert_attribute_link(conn: AsyncConnection, link: AttributeLink) -> bool:
+    """Store a new attribute link; False if that provider's attribute value is linked already."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                federated_attribute_links.insert().values(
+                    pool_id=link.pool_id,
+                    provider_name=link.provider_name,
+                    attribute_name=link.attribute_name,
+                    attribute_value=link.attribute_value,
+                    user_id=link.user_id,
+                    provider_type=link.provider_type,
+                    created_at=link.created_at,
+                )
+            )
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            return False
+        raise
+    return True
+
+
+async def attribute_links(
+    conn: AsyncConnection, pool_id: str, provider_name: str
+) -> list[AttributeLink]:
+    """The provider's attribute links in the pool, oldest first."""
+    query = (
+        federated_attribute_links.select()
+        .where(
+            federated_attribute_links.c.pool_id == pool_id,
+            federated_attribute_links.c.provider_name == provider_name,
+        )
+        .order_by(federated_attribute_links.c.created_at)
+    )
+    return [_link(row) for row in await conn.execute(query)]
+
+
+async def find_attribute_link(
+    conn: AsyncConnection, pool_id: str, provider_name: str, name: str, value: str
+) -> AttributeLink | None:
+    """The link of the provider's attribute `name` = `value`, or None."""
+    query = federated_attribute_links.select().where(
+        federated_attribute_links.c.pool_id == pool_id,
+        federated_attribute_links.c.provider_name == provider_name,
+        federated_attribute_links.c.attribute_name == name,
+        federated_attribute_links.c.attribute_value == value,
+    )
+    row = (await conn.execute(query)).first()
+    return _link(row) if row else None
+
+
+async def delete_attribute_link(conn: AsyncConnection, link: AttributeLink) -> bool:
+    """Forget an attribute link; False if it was gone already (used by a racing sign-in)."""
+    result = await conn.execute(
+        federated_attribute_links.delete().where(
+            federated_attribute_links.c.pool_id == link.pool_id,
+            federated_attribute_links.c.provider_name == link.provider_name,
+            federated_attribute_links.c.attribute_name == link.attribute_name,
+            federated_attribute_links.c.attribute_value == link.attribute_value,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def all_identities_of_user(conn: AsyncConnection, user_id: int) -> list[FederatedIdentity]:
+    """Every external identity of the user, the attribute links still unused included."""
+    query = federated_attribute_links.select().where(federated_attribute_links.c.user_id == user_id)
+    links = [_link(row).as_identity() for row in await conn.execute(query)]
+    identities = [*await identities_of_user(conn, user_id), *links]
+    return sorted(identities, key=lambda identity: identity.created_at)
+
+
+async def user_of_link(conn: AsyncConnection, link: AttributeLink) -> User | None:
+    """The user an attribute link leads to, or None."""
+    row = (await conn.execute(users.select().where(users.c.id == link.user_id))).first()
+    return user_from_row(row) if row else None

@@ -549,3 +549,19 @@ user_import_chunks = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
+
+federated_attribute_links = sa.Table(
+    "federated_attribute_links",
+    metadata,
+    # AdminLinkProviderForUser links naming a SAML or OIDC identity by one of its attributes
+    # (ProviderAttributeName other than Cognito_Subject) before it has signed in: its first
+    # sign-in carrying that value turns the link into a federated_identities row (by subject).
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("provider_name", sa.String(32), nullable=False),
+    sa.Column("attribute_name", sa.String(255), nullable=False),
+    sa.Column("attribute_value", sa.String(255), nullable=False),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("provider_type", sa.String(32), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.PrimaryKeyConstraint("pool_id", "provider_name", "attribute_name", "attribute_value"),
+)
