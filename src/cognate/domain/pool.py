@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from cognate.domain.schema import build_schema
+from cognate.domain.threat_protection import check_tier
 from cognate.errors import InvalidParameterException
 
 _ID_ALPHABET = string.ascii_letters + string.digits
@@ -140,6 +141,7 @@ def new_pool_config(request: Mapping[str, Any]) -> dict[str, Any]:
     }
     config.setdefault("UserPoolTags", {})
     config["UserPoolTier"] = request.get("UserPoolTier", "ESSENTIALS")
+    check_tier(config)
     _check_references(config)
     return config
 
@@ -166,6 +168,8 @@ def updated_pool_config(current: Mapping[str, Any], request: Mapping[str, Any]) 
         if key in current
     }
     merged = {key: value for key, value in request.items() if key not in ("UserPoolId", "PoolName")}
+    # The tier changes only when asked for.
+    merged.setdefault("UserPoolTier", current.get("UserPoolTier", "ESSENTIALS"))
     config = new_pool_config({**merged, "UsernameConfiguration": fixed["UsernameConfiguration"]})
     config.update(fixed)
     if "UserPoolTags" not in request:

@@ -19,6 +19,7 @@ from cognate.idp import (  # noqa: F401
     signup,
     tags,
     terms,
+    threat_protection,
     tokens,
     ui_customization,
     user_attributes,

@@ -30,6 +30,7 @@ from cognate.domain import password_policy
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.quotas import Quota
+from cognate.domain.threat_protection import PasswordEvent
 from cognate.domain.user import UserStatus
 from cognate.errors import (
     InvalidParameterException,
@@ -45,6 +46,7 @@ from cognate.idp import (
     refresh_auth,
     shapes,
     sign_in_steps,
+    threat_protection,
     user_auth,
 )
 from cognate.idp.clients import require_client
@@ -341,6 +343,10 @@ async def change_password(
         raise InvalidParameterException("Missing required parameter PreviousPassword")
     proposed = req["ProposedPassword"]
     password_policy.check_password(pool.password_policy, proposed)
+    screen = await threat_protection.screen_new_password(
+        ctx, pool, client_id=grant.client_id, password=proposed,
+        event=PasswordEvent.PASSWORD_CHANGE, user=user,
+    )  # fmt: skip
     subject = Subject(user=user, user_id_for_srp=user.username, lockout_key=str(user.id))
     quota = partial(count_call, ctx, user=user, quota=Quota.CHANGE_PASSWORD)
     async with lockout_attempt(ctx, pool, subject, also=quota):
@@ -364,4 +370,5 @@ async def change_password(
             history_size=history_size(pool),
             now=now,
         )
+    await threat_protection.record_event(ctx, pool, user, "PasswordChange", screen)
     return {}

@@ -26,6 +26,7 @@ from cognate.context import Context
 from cognate.domain import codes, password_policy
 from cognate.domain.pool import Pool
 from cognate.domain.quotas import Quota
+from cognate.domain.threat_protection import PasswordEvent
 from cognate.domain.user import User, UserStatus
 from cognate.errors import (
     CodeMismatchException,
@@ -34,7 +35,7 @@ from cognate.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
-from cognate.idp import shapes, trigger_calls, user_migration
+from cognate.idp import shapes, threat_protection, trigger_calls, user_migration
 from cognate.idp.credentials import new_credential
 from cognate.idp.notify import delivery_details, send_code
 from cognate.idp.registry import idp
@@ -101,6 +102,8 @@ async def forgot_password(
                                attributes=user.attributes, client_id=client.id,
                                client_metadata=req.get("ClientMetadata")),
     )  # fmt: skip
+    screen = threat_protection.forgot_password_screen(pool)
+    await threat_protection.record_event(ctx, pool, user, "ForgotPassword", screen)
     return {"CodeDeliveryDetails": delivery_details(destination)}
 
 
@@ -128,6 +131,10 @@ async def confirm_forgot_password(
             raise CodeMismatchException(codes.MISMATCH_MESSAGE)
         raise _legacy_error(user)
     password_policy.check_password(pool.password_policy, req["Password"])
+    screen = await threat_protection.screen_new_password(
+        ctx, pool, client_id=client.id, password=req["Password"],
+        event=PasswordEvent.PASSWORD_CHANGE, user=user,
+    )  # fmt: skip
     credential = await new_credential(ctx, pool, user, req["Password"])
     now = ctx.clock()
     async with ctx.store.begin() as conn:
@@ -150,6 +157,7 @@ async def confirm_forgot_password(
             )
     # Raised after the commit, so that a wrong guess stays counted.
     codes.raise_for(outcome)
+    await threat_protection.record_event(ctx, pool, user, "PasswordChange", screen)
     await trigger_calls.post_confirmation(
         ctx, pool, source="PostConfirmation_ConfirmForgotPassword", username=user.username,
         client_id=client.id, client_metadata=req.get("ClientMetadata"),

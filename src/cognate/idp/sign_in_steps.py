@@ -20,7 +20,13 @@ from cognate.domain.device import Device
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
 from cognate.errors import NotAuthorizedException
-from cognate.idp import auth_triggers, device_auth, mfa_challenges, user_migration
+from cognate.idp import (
+    auth_triggers,
+    device_auth,
+    mfa_challenges,
+    threat_protection,
+    user_migration,
+)
 from cognate.idp.sign_in_subjects import find_named_user, lockout_attempt
 from cognate.store import sign_in as sign_in_store
 
@@ -98,10 +104,14 @@ async def prove_password(
 ) -> Answer:
     """Claim the attempt against the lockout counter, check `password` (decoys do the same
     work, and are never right), then answer as `after_proof` does. PreAuthentication has
-    already run."""
+    already run. Threat protection screens the plaintext password (and the source address)
+    here, where it exists (idp/threat_protection.py; nothing when the pool's mode is OFF)."""
     async with lockout_attempt(ctx, pool, subject):
         # ~0.1 ms (srp.g_pow): less than a hand-off to a worker thread would cost.
         is_correct = flow.password_matches(ctx.secrets, pool.id, subject, password)
+        await threat_protection.screen_sign_in(
+            ctx, pool, client.id, subject, password, is_correct=is_correct
+        )
         if not is_correct:
             raise NotAuthorizedException(flow.INCORRECT)
     return await after_proof(

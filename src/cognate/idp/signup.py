@@ -42,6 +42,7 @@ from cognate.domain.attributes import VERIFIED_FLAG, aliases_of, check_attribute
 from cognate.domain.client import Client
 from cognate.domain.pool import Pool
 from cognate.domain.quotas import Quota
+from cognate.domain.threat_protection import PasswordEvent
 from cognate.domain.user import User, UserStatus, username_key
 from cognate.domain.usernames import new_username
 from cognate.errors import (
@@ -54,7 +55,7 @@ from cognate.errors import (
     UsernameExistsException,
     UserNotFoundException,
 )
-from cognate.idp import shapes, trigger_calls
+from cognate.idp import shapes, threat_protection, trigger_calls
 from cognate.idp.notify import delivery_details, send_code
 from cognate.idp.registry import idp
 from cognate.idp.user_lookup import find_user
@@ -163,6 +164,9 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
     if not password:
         raise InvalidParameterException("A password is required to sign up in this user pool.")
     password_policy.check_password(pool.password_policy, password)
+    screen = await threat_protection.screen_new_password(
+        ctx, pool, client_id=client.id, password=password, event=PasswordEvent.SIGN_UP
+    )
     # Before anything is stored, so that a refusing function leaves no user behind.
     decision = await trigger_calls.pre_sign_up(
         ctx, pool, source="PreSignUp_SignUp", username=req["Username"], client_id=client.id,
@@ -226,6 +230,7 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
     if destination is not None:
         await _send_or_undo(ctx, pool, client, user, destination, code, req["Username"])
         response["CodeDeliveryDetails"] = delivery_details(destination)
+    await threat_protection.record_event(ctx, pool, user, "SignUp", screen)
     return response
 
 

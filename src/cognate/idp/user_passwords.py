@@ -9,6 +9,7 @@ from __future__ import annotations
 from cognate.context import Context
 from cognate.domain import codes, password_policy
 from cognate.domain.pool import Pool
+from cognate.domain.threat_protection import PasswordEvent
 from cognate.domain.user import User
 from cognate.domain.user_status import after_admin_reset, after_admin_set_password
 from cognate.errors import (
@@ -18,7 +19,7 @@ from cognate.errors import (
     UnexpectedLambdaException,
     UserLambdaValidationException,
 )
-from cognate.idp import shapes
+from cognate.idp import shapes, threat_protection
 from cognate.idp.credentials import new_credential
 from cognate.idp.notify import send_code
 from cognate.idp.recovery import issue_reset_code, reset_destination
@@ -48,6 +49,10 @@ async def admin_set_user_password(
         pool = await require_pool(conn, req["UserPoolId"])
         user = await require_user(conn, pool, req["Username"])
     password_policy.check_password(pool.password_policy, password, admin=True)
+    screen = await threat_protection.screen_new_password(
+        ctx, pool, client_id=None, password=password, event=PasswordEvent.PASSWORD_CHANGE,
+        user=user,
+    )  # fmt: skip
     credential = await new_credential(ctx, pool, user, password)
     async with ctx.store.begin() as conn:
         # Looked up again: the user may have been deleted while the credential was computed.
@@ -60,6 +65,7 @@ async def admin_set_user_password(
             history_size=history_size(pool),
             now=ctx.clock(),
         )
+    await threat_protection.record_event(ctx, pool, current, "PasswordChange", screen)
     return {}
 
 

@@ -565,3 +565,41 @@ federated_attribute_links = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
     sa.PrimaryKeyConstraint("pool_id", "provider_name", "attribute_name", "attribute_value"),
 )
+
+risk_configurations = sa.Table(
+    "risk_configurations",
+    metadata,
+    # SetRiskConfiguration: the pool's configuration (client_id "") and clients' own, which
+    # replace the pool's for that client. Wire-shaped JSON (the three *Configuration members).
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.PrimaryKeyConstraint("pool_id", "client_id"),
+)
+
+auth_events = sa.Table(
+    "auth_events",
+    metadata,
+    # Threat protection's auth events (AdminListUserAuthEvents), recorded while the pool's
+    # AdvancedSecurityMode is AUDIT or ENFORCED. `seq` orders them (newest first) and pages.
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    # By sub, not user row: a user deleted and created again under the same name has a new sub
+    # and none of the old events.
+    sa.Column("user_sub", sa.String(64), nullable=False),
+    # The `event_id` claim of the tokens a passed sign-in issued.
+    sa.Column("event_id", sa.String(50), nullable=False),
+    sa.Column("event_type", sa.String(16), nullable=False),
+    sa.Column("response", sa.String(16), nullable=False),
+    # EventRiskType and EventContextDataType as the wire has them.
+    sa.Column("risk", sa.JSON, nullable=False),
+    sa.Column("context", sa.JSON, nullable=False),
+    # ChallengeResponses: [{ChallengeName, ChallengeResponse}].
+    sa.Column("challenge_responses", sa.JSON, nullable=False),
+    # EventFeedbackType once AdminUpdateAuthEventFeedback gave one.
+    sa.Column("feedback", sa.JSON, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index("ix_auth_events_pool_id_user_sub_seq", "pool_id", "user_sub", "seq"),
+    sa.Index("ix_auth_events_pool_id_event_id", "pool_id", "event_id"),
+)

@@ -30,6 +30,7 @@ from cognate.domain.pool import Pool
 from cognate.domain.user import User
 from cognate.errors import CognitoError, NotAuthorizedException
 from cognate.store import sign_in as sign_in_store
+from cognate.store import threat_protection as threat_store
 from cognate.store import tokens as token_store
 from cognate.store.groups import groups_of_user
 from cognate.tokens import claims as token_claims
@@ -79,11 +80,15 @@ async def issue_tokens(ctx: Context, sign_in: SignIn) -> dict[str, Any]:
     origin_jti = str(uuid.uuid4())
     # The sign-in's proven password resets its failure counter in this same transaction.
     pending = sign_in_store.pending_clear()
+    # Threat protection's event of this sign-in (idp/threat_protection.py), if it records one.
+    auth_event = threat_store.pending_event(sign_in.pool.id, sign_in.user.sub)
     async with ctx.store.begin() as conn:
         if pending is not None:
             await sign_in_store.clear_failures(
                 conn, pool_id=pending.pool_id, subject=pending.subject
             )
+        if auth_event is not None:
+            await threat_store.insert_event(conn, auth_event.event)
         groups = await _groups(conn, sign_in.pool.id, sign_in.user.id)
         await token_store.insert_refresh_token(
             conn,
@@ -100,13 +105,16 @@ async def issue_tokens(ctx: Context, sign_in: SignIn) -> dict[str, Any]:
         )
     if pending is not None:
         pending.is_done = True
+    if auth_event is not None:
+        auth_event.is_done = True
     result = await _mint(
         ctx,
         sign_in.pool,
         sign_in.trigger_source,
         sign_in.client,
         _event(ctx, sign_in.pool, sign_in.client, sign_in.user, groups, origin_jti, now,
-               auth_time=sign_in.auth_time),
+               auth_time=sign_in.auth_time,
+               event_id=auth_event.event.event_id if auth_event else None),
         scopes=sign_in.scopes,
         device_key=sign_in.device_key,
         nonce=sign_in.nonce,
@@ -270,6 +278,7 @@ def _event(
     now: datetime,
     *,
     auth_time: datetime,
+    event_id: str | None = None,
 ) -> TokenEvent:
     return TokenEvent(
         issuer=issuer(ctx, pool.id),
@@ -278,7 +287,7 @@ def _event(
         groups=groups,
         # Cognito adds origin_jti only for clients with token revocation enabled.
         origin_jti=origin_jti if client.is_token_revocation_enabled else None,
-        event_id=str(uuid.uuid4()),
+        event_id=event_id or str(uuid.uuid4()),
         auth_time=auth_time,
         now=now,
     )
