@@ -3,9 +3,10 @@
 
 100 sign-ins of each kind, interleaved, over one keep-alive connection. The medians must differ
 by under 5 ms and a two-sample Kolmogorov-Smirnov test must not reject equal distributions at
-the 1 % level; no failure is answered before lockout.FAILED_PROOF_FLOOR. scipy is not a
-dependency: the KS statistic and its asymptotic p-value are computed here (Stephens'
-small-sample correction, as in Numerical Recipes' `kstwo`).
+the 0.1 % level (two runs per suite: at 1 % a correct server failed about one CI run in fifty);
+no failure is answered before lockout.FAILED_PROOF_FLOOR. scipy is not a dependency: the KS
+statistic and its asymptotic p-value are computed here (Stephens' small-sample correction, as
+in Numerical Recipes' `kstwo`).
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def test_unknown_user_and_wrong_password_take_the_same_time(
     )
     print(summary)  # noqa: T201 (shown with -s: the measured margins)
     assert gap < 5.0, summary
-    assert p > 0.01, summary
+    assert p > 0.001, summary
     # uvloop's timers tick in whole milliseconds, so a wait may end up to 1 ms early.
     floor_ms = lockout.FAILED_PROOF_FLOOR.total_seconds() * 1000
     assert min(unknown + known) >= floor_ms - 1, summary
