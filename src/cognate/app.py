@@ -17,6 +17,7 @@ from cognate.clock import Clock, utc_now
 from cognate.context import Context
 from cognate.federation.routes import federation_routes, federation_start
 from cognate.federation.saml_logout import logout_routes, single_logout
+from cognate.hosted_ui.feedback_routes import feedback_routes
 from cognate.hosted_ui.routes import hosted_ui_routes
 from cognate.identity import identity
 from cognate.idp import confirm_link, idp, import_upload
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> ASGIApp:
             *oauth_routes(ctx),
             *hosted_ui_routes(ctx, federate=federation_start(ctx), sign_out=single_logout(ctx)),
             *federation_routes(ctx),
+            *feedback_routes(ctx),
             *logout_routes(ctx),
         ],
         lifespan=lifespan,

@@ -1,5 +1,6 @@
 """Threat protection: SetRiskConfiguration, DescribeRiskConfiguration, AdminListUserAuthEvents,
-AdminUpdateAuthEventFeedback, and the hooks the password-handling operations call.
+AdminUpdateAuthEventFeedback, UpdateAuthEventFeedback, and the hooks the password-handling
+operations call.
 
 The hooks read the pool's AdvancedSecurityMode from the already loaded pool configuration and
 return at once when it is OFF: a pool without threat protection pays no query. With AUDIT or
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.auth.flow import Subject
 from cognate.context import Context
+from cognate.domain import feedback_tokens
 from cognate.domain import threat_protection as rules
 from cognate.domain.pagination import decode_token, encode_token
 from cognate.domain.pool import Pool
@@ -34,7 +36,7 @@ from cognate.idp import shapes
 from cognate.idp.clients import require_client
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
-from cognate.idp.user_lookup import require_user
+from cognate.idp.user_lookup import find_user, require_user
 from cognate.store import threat_protection as threat_store
 from cognate.store import users as user_store
 from cognate.store.threat_protection import POOL_LEVEL, AuthEvent
@@ -47,6 +49,8 @@ _EVENT_TYPES = {
 }
 _PASSWORD_PASSED = ({"ChallengeName": "Password", "ChallengeResponse": "Success"},)
 _PASSWORD_FAILED = ({"ChallengeName": "Password", "ChallengeResponse": "Failure"},)
+BAD_FEEDBACK_TOKEN = "Invalid feedback token."  # noqa: S105 (a message, not a secret)
+"""NotAuthorizedException's message for a FeedbackToken that is not valid here [design]."""
 
 
 async def _enabled_pool(conn: AsyncConnection, pool_id: str) -> Pool:
@@ -164,6 +168,53 @@ async def admin_update_auth_event_feedback(
     if not is_found:
         raise ResourceNotFoundException("Auth event not found.")
     return {}
+
+
+@idp.operation("UpdateAuthEventFeedback")
+async def update_auth_event_feedback(
+    ctx: Context, req: shapes.UpdateAuthEventFeedbackRequest
+) -> shapes.UpdateAuthEventFeedbackResponse:
+    """The user's own Valid/Invalid verdict on one of their events (public: the FeedbackToken
+    of the notification email is the proof; domain/feedback_tokens.py). A token that is
+    altered, expired, or for another pool, user or event is NotAuthorizedException, the same
+    for all, so the operation tells nothing about who exists."""
+    now = ctx.clock()
+    grant = feedback_tokens.unseal(ctx.secrets, req["FeedbackToken"], now=now)
+    async with ctx.store.begin() as conn:
+        pool = await _enabled_pool(conn, req["UserPoolId"])
+        user = await find_user(conn, pool, req["Username"]) if grant is not None else None
+        if (
+            grant is None
+            or user is None
+            or (grant.pool_id, grant.user_sub, grant.event_id)
+            != (pool.id, user.sub, req["EventId"])
+        ):
+            raise NotAuthorizedException(BAD_FEEDBACK_TOKEN)
+        await _user_feedback(conn, grant, req["FeedbackValue"], now)
+    return {}
+
+
+async def update_feedback_by_token(ctx: Context, token: str, value: str) -> None:
+    """UpdateAuthEventFeedback for the one-click feedback page, which has only the token:
+    the pool, user and event are the ones it was sealed for. Same errors."""
+    now = ctx.clock()
+    grant = feedback_tokens.unseal(ctx.secrets, token, now=now)
+    if grant is None:
+        raise NotAuthorizedException(BAD_FEEDBACK_TOKEN)
+    async with ctx.store.begin() as conn:
+        await _enabled_pool(conn, grant.pool_id)
+        await _user_feedback(conn, grant, value, now)
+
+
+async def _user_feedback(
+    conn: AsyncConnection, grant: feedback_tokens.FeedbackGrant, value: str, now: datetime
+) -> None:
+    # Cognito documents Provider only for the console ("Admin"); "User" is Cognate's [design].
+    feedback = {"FeedbackValue": value, "Provider": "User", "FeedbackDate": now.isoformat()}
+    if not await threat_store.set_feedback(
+        conn, grant.pool_id, grant.user_sub, grant.event_id, feedback
+    ):
+        raise ResourceNotFoundException("Auth event not found.")
 
 
 async def _config_in_force(ctx: Context, pool: Pool, client_id: str | None) -> Mapping[str, Any]:
