@@ -32,6 +32,7 @@ from joserfc.jwk import KeySet, OctKey
 from cognate.context import Context
 from cognate.domain.identity_provider import ProviderType, described_details, is_allowed_url
 from cognate.errors import OAuthError
+from cognate.fetch import fetch
 from cognate.store.identity_providers import IdentityProvider
 from cognate.store.store import Store
 
@@ -83,8 +84,7 @@ async def _get_json(url: str, **options: Any) -> dict[str, Any]:
     if not is_allowed_url(url):
         raise upstream_error("the provider's endpoints must be https.")
     try:
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as http:
-            response = await http.request(options.pop("method", "GET"), url, **options)
+        response = await fetch(options.pop("method", "GET"), url, deadlines=_TIMEOUT, **options)
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
         raise upstream_error(f"no valid answer from {url}.") from exc

@@ -19,6 +19,7 @@ from cognate.context import Context
 from cognate.domain.identity_provider import is_allowed_url
 from cognate.domain.saml_metadata import IdpMetadata, parse_metadata
 from cognate.errors import InvalidParameterException
+from cognate.fetch import fetch
 from cognate.store.store import Store
 
 _METADATA_SECONDS: Final = 6 * 3600.0
@@ -41,11 +42,10 @@ async def _fetched(ctx: Context, url: str, *, fresh: bool) -> str:
         return hit[1]
     failed = InvalidParameterException(f"Unable to fetch the SAML metadata from {url}.")
     try:
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as http:
-            response = await http.get(url)
+        response = await fetch("GET", url, deadlines=_TIMEOUT, limit=_MAX_METADATA_BYTES)
     except httpx.HTTPError as exc:
         raise failed from exc
-    if response.status_code != 200 or len(response.content) > _MAX_METADATA_BYTES:
+    if response.status_code != 200:
         raise failed
     cache[url] = (time.monotonic(), response.text)
     return response.text
