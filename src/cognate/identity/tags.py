@@ -7,19 +7,15 @@ The ARN is `arn:aws:cognito-identity:{region}:{account}:identitypool/{identityPo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.context import Context
 from cognate.domain.identity_pool import IdentityPool
-from cognate.errors import InvalidParameterException, ResourceNotFoundException
+from cognate.domain.tags import tagged, untagged
+from cognate.errors import ResourceNotFoundException
 from cognate.identity import shapes
 from cognate.identity.registry import identity
 from cognate.store import identity_pools as pool_store
-
-MAX_TAGS = 50
-"""Cognito's limit on tags per identity pool."""
 
 
 def identity_pool_arn(region: str, account_id: str, pool_id: str) -> str:
@@ -37,14 +33,9 @@ async def _require_tagged_pool(ctx: Context, conn: AsyncConnection, arn: str) ->
 
 
 async def _save_tags(
-    ctx: Context, conn: AsyncConnection, pool: IdentityPool, tags: Mapping[str, str]
+    ctx: Context, conn: AsyncConnection, pool: IdentityPool, tags: dict[str, str]
 ) -> None:
-    if len(tags) > MAX_TAGS:
-        raise InvalidParameterException(
-            f"An identity pool can have at most {MAX_TAGS} tags; this request would leave "
-            f"{len(tags)}."
-        )
-    config = {**pool.config, "IdentityPoolTags": dict(tags)}
+    config = {**pool.config, "IdentityPoolTags": tags}
     await pool_store.update_identity_pool(conn, pool.id, config, now=ctx.clock())
 
 
@@ -52,7 +43,8 @@ async def _save_tags(
 async def tag_resource(ctx: Context, req: shapes.TagResourceInput) -> shapes.TagResourceResponse:
     async with ctx.store.begin() as conn:
         pool = await _require_tagged_pool(ctx, conn, req["ResourceArn"])
-        tags = {**(pool.config.get("IdentityPoolTags") or {}), **req["Tags"]}
+        current = pool.config.get("IdentityPoolTags") or {}
+        tags = tagged(current, req["Tags"], resource="An identity pool")
         await _save_tags(ctx, conn, pool, tags)
     return {}
 
@@ -63,12 +55,7 @@ async def untag_resource(
 ) -> shapes.UntagResourceResponse:
     async with ctx.store.begin() as conn:
         pool = await _require_tagged_pool(ctx, conn, req["ResourceArn"])
-        removed = set(req["TagKeys"])
-        tags = {
-            key: value
-            for key, value in (pool.config.get("IdentityPoolTags") or {}).items()
-            if key not in removed
-        }
+        tags = untagged(pool.config.get("IdentityPoolTags") or {}, req["TagKeys"])
         await _save_tags(ctx, conn, pool, tags)
     return {}
 

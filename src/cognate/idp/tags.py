@@ -6,19 +6,15 @@ DescribeUserPool echoes, so there is one place they live.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.context import Context
 from cognate.domain.pool import Pool, pool_arn, pool_id_from_arn
-from cognate.errors import InvalidParameterException, ResourceNotFoundException
+from cognate.domain.tags import tagged, untagged
+from cognate.errors import ResourceNotFoundException
 from cognate.idp import shapes
 from cognate.idp.registry import idp
 from cognate.store import pools as pool_store
-
-MAX_TAGS = 50
-"""Cognito's limit on tags per user pool."""
 
 
 async def _require_tagged_pool(ctx: Context, conn: AsyncConnection, arn: str) -> Pool:
@@ -30,14 +26,8 @@ async def _require_tagged_pool(ctx: Context, conn: AsyncConnection, arn: str) ->
     return pool
 
 
-async def _save_tags(
-    ctx: Context, conn: AsyncConnection, pool: Pool, tags: Mapping[str, str]
-) -> None:
-    if len(tags) > MAX_TAGS:
-        raise InvalidParameterException(
-            f"A user pool can have at most {MAX_TAGS} tags; this request would leave {len(tags)}."
-        )
-    config = {**pool.config, "UserPoolTags": dict(tags)}
+async def _save_tags(ctx: Context, conn: AsyncConnection, pool: Pool, tags: dict[str, str]) -> None:
+    config = {**pool.config, "UserPoolTags": tags}
     await pool_store.update_pool(conn, pool.id, name=pool.name, config=config, now=ctx.clock())
 
 
@@ -45,8 +35,8 @@ async def _save_tags(
 async def tag_resource(ctx: Context, req: shapes.TagResourceRequest) -> shapes.TagResourceResponse:
     async with ctx.store.begin() as conn:
         pool = await _require_tagged_pool(ctx, conn, req["ResourceArn"])
-        tags = {**pool.config.get("UserPoolTags", {}), **req["Tags"]}
-        await _save_tags(ctx, conn, pool, tags)
+        current = pool.config.get("UserPoolTags", {})
+        await _save_tags(ctx, conn, pool, tagged(current, req["Tags"], resource="A user pool"))
     return {}
 
 
@@ -56,12 +46,7 @@ async def untag_resource(
 ) -> shapes.UntagResourceResponse:
     async with ctx.store.begin() as conn:
         pool = await _require_tagged_pool(ctx, conn, req["ResourceArn"])
-        removed = set(req["TagKeys"])
-        tags = {
-            key: value
-            for key, value in pool.config.get("UserPoolTags", {}).items()
-            if key not in removed
-        }
+        tags = untagged(pool.config.get("UserPoolTags", {}), req["TagKeys"])
         await _save_tags(ctx, conn, pool, tags)
     return {}
 
