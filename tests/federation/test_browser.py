@@ -4,44 +4,24 @@ survive the provider's cross-site redirect back, as SameSite=Lax allows for a to
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from playwright.sync_api import sync_playwright
-
 from tests.federation.conftest import PROVIDER, Federation
 from tests.federation.journey import claims, tokens_for
+from tests.hosted_ui.browser import CHROMIUM, callback_page
 from tests.oauth.flows import CALLBACK, PASSWORD, query_of
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def test_browser_signs_in_through_the_provider_button(federation: Federation) -> None:
     assert CHROMIUM.exists(), "install Debian's chromium: apt-get install -y chromium"
     fed = federation
     username, upstream_sub = fed.upstream.user()
-    seen: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
-        try:
-            page = browser.new_page()
-
-            def answer_callback(route: Any) -> None:
-                seen.append(route.request.url)
-                route.fulfill(body="signed in")
-
-            page.route(f"{CALLBACK}**", answer_callback)
-            page.goto(fed.authorize_url())
-            page.get_by_role("link", name=f"Sign in with {PROVIDER}").click()
-            page.wait_for_url(f"{fed.upstream.url}/login**")
-            page.fill('form input[name="username"]', username)
-            page.fill('form input[name="password"]', PASSWORD)
-            page.click('form button[type="submit"]')
-            page.wait_for_url(f"{CALLBACK}**")
-        finally:
-            browser.close()
+    with callback_page(CALLBACK) as (page, seen):
+        page.goto(fed.authorize_url())
+        page.get_by_role("link", name=f"Sign in with {PROVIDER}").click()
+        page.wait_for_url(f"{fed.upstream.url}/login**")
+        page.fill('form input[name="username"]', username)
+        page.fill('form input[name="password"]', PASSWORD)
+        page.click('form button[type="submit"]')
+        page.wait_for_url(f"{CALLBACK}**")
     params = query_of(seen[-1])
     assert params["state"] == "app-state"
     tokens = tokens_for(fed, params["code"])

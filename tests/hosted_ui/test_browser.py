@@ -7,18 +7,15 @@ Fails, rather than skips, when /usr/bin/chromium is missing: CI must install it
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from playwright.sync_api import sync_playwright
 
 from tests.conftest import RunningServer
+from tests.hosted_ui.browser import CHROMIUM, callback_page
 from tests.oauth.flows import CALLBACK, PASSWORD, code_client, pkce_pair, query_of
 from tests.wire.delivery import Env, email
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def test_browser_signs_in_with_code_and_pkce(server: RunningServer, idp_client: Any) -> None:
@@ -34,27 +31,12 @@ def test_browser_signs_in_with_code_and_pkce(server: RunningServer, idp_client: 
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
-    seen: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
-        try:
-            page = browser.new_page()
-
-            # The app's callback is not running: answer it here and remember where we landed.
-            def answer_callback(route: Any) -> None:
-                seen.append(route.request.url)
-                route.fulfill(body="signed in")
-
-            page.route(f"{CALLBACK}**", answer_callback)
-            page.goto(f"{server.url}/oauth2/authorize?{urlencode(params)}")
-            page.fill('form input[name="username"]', web.username)
-            page.fill('form input[name="password"]', PASSWORD)
-            page.click('form button[type="submit"]')
-            page.wait_for_url(f"{CALLBACK}**")
-        finally:
-            browser.close()
+    with callback_page(CALLBACK) as (page, seen):
+        page.goto(f"{server.url}/oauth2/authorize?{urlencode(params)}")
+        page.fill('form input[name="username"]', web.username)
+        page.fill('form input[name="password"]', PASSWORD)
+        page.click('form button[type="submit"]')
+        page.wait_for_url(f"{CALLBACK}**")
     code = query_of(seen[-1])["code"]
     tokens = httpx.post(
         f"{server.url}/oauth2/token",
@@ -90,34 +72,20 @@ def test_browser_signs_up_confirms_and_gets_a_code(env: Env) -> None:
         "code_challenge_method": "S256",
     }
     address = email()
-    seen: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
-        try:
-            page = browser.new_page()
-
-            def answer_callback(route: Any) -> None:
-                seen.append(route.request.url)
-                route.fulfill(body="signed in")
-
-            page.route(f"{CALLBACK}**", answer_callback)
-            page.goto(f"{env.url}/oauth2/authorize?{urlencode(params)}")
-            page.get_by_role("link", name="Create an account").click()
-            page.get_by_label("Username").fill("browser-user")
-            page.get_by_label("Email").fill(address)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.click('form button[type="submit"]')
-            page.fill('form input[name="code"]', env.code_in_mail(address))
-            page.click('form button[type="submit"]')
-            page.get_by_role("status").wait_for()
-            page.fill('form input[name="username"]', "browser-user")
-            page.fill('form input[name="password"]', PASSWORD)
-            page.click('form button[type="submit"]')
-            page.wait_for_url(f"{CALLBACK}**")
-        finally:
-            browser.close()
+    with callback_page(CALLBACK) as (page, seen):
+        page.goto(f"{env.url}/oauth2/authorize?{urlencode(params)}")
+        page.get_by_role("link", name="Create an account").click()
+        page.get_by_label("Username").fill("browser-user")
+        page.get_by_label("Email").fill(address)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.click('form button[type="submit"]')
+        page.fill('form input[name="code"]', env.code_in_mail(address))
+        page.click('form button[type="submit"]')
+        page.get_by_role("status").wait_for()
+        page.fill('form input[name="username"]', "browser-user")
+        page.fill('form input[name="password"]', PASSWORD)
+        page.click('form button[type="submit"]')
+        page.wait_for_url(f"{CALLBACK}**")
     tokens = httpx.post(
         f"{env.url}/oauth2/token",
         data={
@@ -166,32 +134,18 @@ def test_browser_sets_up_email_mfa(env: Env) -> None:
         "code_challenge_method": "S256",
     }
     address = email()
-    seen: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
-        try:
-            page = browser.new_page()
-
-            def answer_callback(route: Any) -> None:
-                seen.append(route.request.url)
-                route.fulfill(body="signed in")
-
-            page.route(f"{CALLBACK}**", answer_callback)
-            page.goto(f"{env.url}/oauth2/authorize?{urlencode(params)}")
-            page.fill('form input[name="username"]', name)
-            page.fill('form input[name="password"]', PASSWORD)
-            page.click('form button[type="submit"]')
-            page.get_by_label("Email", exact=True).check()
-            page.click('form button[type="submit"]')
-            page.get_by_label("Email address").fill(address)
-            page.click('form button[type="submit"]')
-            page.fill('form input[name="code"]', env.code_in_mail(address))
-            page.click('form button[type="submit"]')
-            page.wait_for_url(f"{CALLBACK}**")
-        finally:
-            browser.close()
+    with callback_page(CALLBACK) as (page, seen):
+        page.goto(f"{env.url}/oauth2/authorize?{urlencode(params)}")
+        page.fill('form input[name="username"]', name)
+        page.fill('form input[name="password"]', PASSWORD)
+        page.click('form button[type="submit"]')
+        page.get_by_label("Email", exact=True).check()
+        page.click('form button[type="submit"]')
+        page.get_by_label("Email address").fill(address)
+        page.click('form button[type="submit"]')
+        page.fill('form input[name="code"]', env.code_in_mail(address))
+        page.click('form button[type="submit"]')
+        page.wait_for_url(f"{CALLBACK}**")
     tokens = httpx.post(
         f"{env.url}/oauth2/token",
         data={
