@@ -314,17 +314,10 @@ async def _answer_mfa(
         async with lockout_attempt(ctx, pool, subject):
             await mfa_challenges.check_code_answer(ctx, pool, subject.user, session, responses)
         completed = (*session.completed, session.challenge)
-    async with ctx.store.begin() as conn:
-        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
-        current = await find_user(conn, pool, subject.user.username)
-    if current is None or current.id != subject.user.id:
-        raise NotAuthorizedException(sessions.INVALID_SESSION)
-    device = await device_auth.claimed_device(ctx, current, responses.get("DEVICE_KEY"))
-    attempt = flow.Attempt(
-        pool=pool, client=client, user=current, completed=completed, client_metadata=metadata,
-        device=device,
+    return await sign_in_steps.after_code(
+        ctx, pool, client, subject, completed=completed, responses=responses,
+        metadata=metadata, finish=finish,
     )  # fmt: skip
-    return await sign_in_steps.continue_sign_in(ctx, attempt, finish=finish)
 
 
 @idp.operation("ChangePassword")

@@ -28,6 +28,7 @@ from cognate.idp import (
     user_migration,
 )
 from cognate.idp.sign_in_subjects import find_named_user, lockout_attempt
+from cognate.idp.user_lookup import find_user
 from cognate.store import sign_in as sign_in_store
 
 Answer = dict[str, Any]
@@ -142,6 +143,36 @@ async def after_proof(
         ctx.store, pool_id=pool.id, subject=subject.lockout_key
     ):
         return await continue_sign_in(ctx, attempt, finish=finish)
+
+
+async def after_code(
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    subject: Subject,
+    *,
+    completed: tuple[str, ...],
+    responses: Mapping[str, str],
+    metadata: Mapping[str, str],
+    finish: Finish = auth_triggers.complete_sign_in,
+) -> Answer:
+    """After an accepted one-time code (an MFA code or USER_AUTH's first-factor code): the
+    lockout counter cleared, the user read again (still the one the Session named), then on
+    like any proven step."""
+    user = subject.user
+    if user is None:
+        raise NotAuthorizedException(sessions.INVALID_SESSION)
+    async with ctx.store.begin() as conn:
+        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
+        current = await find_user(conn, pool, user.username)
+    if current is None or current.id != user.id:
+        raise NotAuthorizedException(sessions.INVALID_SESSION)
+    device = await device_auth.claimed_device(ctx, current, responses.get("DEVICE_KEY"))
+    attempt = flow.Attempt(
+        pool=pool, client=client, user=current, completed=completed, client_metadata=metadata,
+        device=device,
+    )  # fmt: skip
+    return await continue_sign_in(ctx, attempt, finish=finish)
 
 
 async def continue_sign_in(

@@ -52,8 +52,6 @@ from cognate.idp import (
 from cognate.idp.notify import delivery_details
 from cognate.idp.registry import idp
 from cognate.idp.sign_in_subjects import find_subject, lockout_attempt, session_subject
-from cognate.idp.user_lookup import find_user
-from cognate.store import sign_in as sign_in_store
 from cognate.tokens.access import authenticate_access_token, require_scope
 
 Answer = sign_in_steps.Answer
@@ -216,18 +214,10 @@ async def answer_code(
         if subject.user is None:
             raise CodeMismatchException(mfa_challenges.MISMATCH)
         await mfa_challenges.check_code_answer(ctx, pool, subject.user, session, responses)
-    async with ctx.store.begin() as conn:
-        await sign_in_store.clear_failures(conn, pool_id=pool.id, subject=subject.lockout_key)
-        current = await find_user(conn, pool, subject.user.username)
-    if current is None or current.id != subject.user.id:
-        raise NotAuthorizedException(sessions.INVALID_SESSION)
-    device = await device_auth.claimed_device(ctx, current, responses.get("DEVICE_KEY"))
-    attempt = flow.Attempt(
-        pool=pool, client=client, user=current,
-        completed=(*session.completed, session.challenge), client_metadata=metadata,
-        device=device,
+    return await sign_in_steps.after_code(
+        ctx, pool, client, subject, completed=(*session.completed, session.challenge),
+        responses=responses, metadata=metadata,
     )  # fmt: skip
-    return await sign_in_steps.continue_sign_in(ctx, attempt)
 
 
 def _new_session(
