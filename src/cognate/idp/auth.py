@@ -20,8 +20,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any, cast
 
-import anyio
-
+from cognate import cpu
 from cognate.auth import custom_auth as custom_state
 from cognate.auth import flow, sessions
 from cognate.auth.flow import AuthFlow, Challenge, Subject
@@ -229,7 +228,7 @@ async def _answer_password_verifier(
     now = ctx.clock()
     spend_session = partial(sessions.spend, session=session, now=now)
     async with lockout_attempt(ctx, pool, subject, also=spend_session):
-        is_correct = await anyio.to_thread.run_sync(
+        is_correct = await cpu.run(
             flow.password_claim_is_valid,
             ctx.secrets, pool.id, subject, session, responses, ctx.clock(),
         )  # fmt: skip

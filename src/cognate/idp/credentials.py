@@ -6,8 +6,7 @@ NEW_PASSWORD_REQUIRED) comes through here, so PasswordHistorySize is enforced th
 
 from __future__ import annotations
 
-import anyio
-
+from cognate import cpu
 from cognate.auth.passwords import encode_credential, matches_any
 from cognate.context import Context
 from cognate.domain.pool import Pool
@@ -21,8 +20,8 @@ async def new_credential(ctx: Context, pool: Pool, user: User, password: str) ->
     """The credential of `password` for `user`; PasswordHistoryPolicyViolationException if it is
     one of the user's last PasswordHistorySize passwords.
 
-    The history check and the verifier are each a 3072-bit exponentiation: they run in a worker
-    thread, with no transaction open.
+    The history check is one fixed-base exponentiation per remembered password (srp.g_pow), up
+    to 24: it runs in the CPU pool (cognate/cpu.py), with no transaction open.
     """
     async with ctx.store.read() as conn:
         history = await user_store.recent_passwords(conn, user.id, history_size(pool))
@@ -36,7 +35,7 @@ async def new_credential(ctx: Context, pool: Pool, user: User, password: str) ->
         )
         return is_reused, credential
 
-    is_reused, credential = await anyio.to_thread.run_sync(reused_and_credential)
+    is_reused, credential = await cpu.run(reused_and_credential)
     if is_reused:
         raise PasswordHistoryPolicyViolationException("Password has previously been used.")
     return credential

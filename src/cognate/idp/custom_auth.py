@@ -25,9 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from cognate import cpu
 from cognate.auth import custom_auth, flow, sessions
 from cognate.auth.custom_auth import ChallengeResult, CustomState
 from cognate.auth.flow import Challenge, Subject
@@ -270,7 +270,7 @@ async def answer_password_verifier(
         await custom_auth.spend(conn, state, now=now)
 
     async with lockout_attempt(ctx, pool, subject, also=spend_both) as claimed:
-        is_correct = await anyio.to_thread.run_sync(
+        is_correct = await cpu.run(
             flow.password_claim_is_valid, ctx.secrets, pool.id, subject, session, responses, now
         )
         claimed.failed = not is_correct

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import anyio
-
+from cognate import cpu
 from cognate.auth import device_srp, flow, sessions, srp
 from cognate.auth.flow import Challenge
 from cognate.context import Context
@@ -112,11 +111,10 @@ async def answer_device_password_verifier(
     now = ctx.clock()
     spend_session = partial(sessions.spend, session=session, now=now)
     async with lockout_attempt(ctx, pool, subject, also=spend_session):
-        is_valid = await anyio.to_thread.run_sync(
-            lambda: device_srp.claim_is_valid(
-                verifier=verifier, group_key=device.group_key, device_key=device.key,
-                session=session, responses=responses, now=ctx.clock(),
-            )
+        is_valid = await cpu.run(
+            device_srp.claim_is_valid,
+            verifier=verifier, group_key=device.group_key, device_key=device.key,
+            session=session, responses=responses, now=ctx.clock(),
         )  # fmt: skip
         if not is_valid:
             raise NotAuthorizedException(flow.INCORRECT)

@@ -30,7 +30,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlencode
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.auth import sessions
@@ -145,13 +144,6 @@ def _unconfirmed_aliases(pool: Pool, attributes: dict[str, str]) -> dict[str, st
     return {kind: key for kind, key in held.items() if kind in pool.username_attributes}
 
 
-async def _credential(ctx: Context, pool: Pool, username: str, password: str) -> bytes:
-    def encode() -> bytes:
-        return encode_credential(ctx.secrets, pool_id=pool.id, username=username, password=password)
-
-    return await anyio.to_thread.run_sync(encode)
-
-
 @idp.operation("SignUp")
 async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpResponse:
     pool, client = await app_client(
@@ -174,7 +166,9 @@ async def sign_up(ctx: Context, req: shapes.SignUpRequest) -> shapes.SignUpRespo
         client_metadata=req.get("ClientMetadata"),
     )  # fmt: skip
     attributes = {**attributes, **decision.verified_flags(attributes)}
-    credential = await _credential(ctx, pool, username, password)
+    credential = encode_credential(
+        ctx.secrets, pool_id=pool.id, username=username, password=password
+    )
     destination = (
         None
         if decision.auto_confirm

@@ -36,10 +36,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import partial
 from typing import Any, Final
-
-import anyio
 
 from cognate.auth import flow
 from cognate.auth.passwords import encode_credential
@@ -176,9 +173,9 @@ async def _create(
     username, attributes = _attributes(pool, name, found)
     credential = None
     if password is not None:
-        encode = partial(encode_credential, ctx.secrets, pool_id=pool.id, username=username,
-                         password=password)  # fmt: skip
-        credential = await anyio.to_thread.run_sync(encode)
+        credential = encode_credential(
+            ctx.secrets, pool_id=pool.id, username=username, password=password
+        )
     now = ctx.clock()
     async with ctx.store.begin() as conn:
         user = await user_store.insert_user(

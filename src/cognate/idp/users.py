@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-import anyio
-
 from cognate.auth.passwords import encode_credential
 from cognate.context import Context
 from cognate.domain import password_policy
@@ -72,13 +70,6 @@ def _temporary_password(pool: Pool, given: str | None) -> str:
     return given
 
 
-async def _credential(pool: Pool, username: str, password: str, ctx: Context) -> bytes:
-    def encode() -> bytes:
-        return encode_credential(ctx.secrets, pool_id=pool.id, username=username, password=password)
-
-    return await anyio.to_thread.run_sync(encode)
-
-
 @idp.operation("AdminCreateUser")
 async def admin_create_user(
     ctx: Context, req: shapes.AdminCreateUserRequest
@@ -97,7 +88,9 @@ async def admin_create_user(
         client_metadata=req.get("ClientMetadata"),
     )  # fmt: skip
     attributes = {**attributes, **decision.verified_flags(attributes)}
-    credential = await _credential(pool, username, password, ctx)
+    credential = encode_credential(
+        ctx.secrets, pool_id=pool.id, username=username, password=password
+    )
     now = ctx.clock()
     async with ctx.store.begin() as conn:
         user = await user_store.insert_user(
@@ -172,7 +165,9 @@ async def _resend_invitation(
             f"Resend not possible. {user.username} status is {user.status}."
         )
     password = _temporary_password(pool, req.get("TemporaryPassword"))
-    credential = await _credential(pool, user.username, password, ctx)
+    credential = encode_credential(
+        ctx.secrets, pool_id=pool.id, username=user.username, password=password
+    )
     async with ctx.store.begin() as conn:
         current = await require_user(conn, pool, user.username)
         await user_store.set_password(
