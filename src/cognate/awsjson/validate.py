@@ -20,6 +20,8 @@ Each input shape is compiled once into closures; requests never walk botocore sh
 from __future__ import annotations
 
 import binascii
+import contextlib
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
@@ -76,7 +78,15 @@ def java_pattern(pattern: str) -> Any:
 
 @cache
 def _compile_pattern(pattern: str) -> Any:
-    return regex.compile(_translate(pattern))
+    translated = _translate(pattern)
+    # The standard library's engine matches the same translated syntax several times faster
+    # (an access token against its pattern: ~15 us -> ~2 us); `regex` stays for what `re`
+    # lacks, such as \p{..} properties. tests/unit/awsjson checks both agree on every model
+    # pattern.
+    if "\\p{" not in translated and "\\P{" not in translated:
+        with contextlib.suppress(re.error):
+            return re.compile(translated)
+    return regex.compile(translated)
 
 
 def _translate(pattern: str) -> str:
