@@ -21,6 +21,7 @@ from cognate.domain.user_pool_domain import PoolDomain
 from cognate.errors import InvalidParameterException
 from cognate.secretbox import SecretBox
 from cognate.store.dialects import is_unique_violation
+from cognate.store.prepared import Prepared
 from cognate.store.tables import client_secrets, domains, user_pool_clients, user_pools
 
 _HAS_SECRET = (
@@ -37,7 +38,7 @@ class StoredSecret:
     created_at: datetime
 
 
-def _client(row: sa.Row[Any]) -> Client:
+def _client(row: Any) -> Client:
     return Client(
         id=row.id,
         pool_id=row.pool_id,
@@ -90,7 +91,7 @@ async def get_client(
 
 
 _POOL_COLUMNS = [column.label(f"up_{column.name}") for column in user_pools.c]
-_GET_CLIENT_WITH_POOL = (
+_GET_CLIENT_WITH_POOL = Prepared(
     sa.select(user_pool_clients, _HAS_SECRET, *_POOL_COLUMNS)
     .join(user_pools, user_pools.c.id == user_pool_clients.c.pool_id)
     .where(user_pool_clients.c.id == sa.bindparam("client_id"))
@@ -99,7 +100,7 @@ _GET_CLIENT_WITH_POOL = (
 
 async def get_client_with_pool(conn: AsyncConnection, client_id: str) -> tuple[Client, Pool] | None:
     """The client `client_id` and its pool in one query, or None (a pool's clients go with it)."""
-    row = (await conn.execute(_GET_CLIENT_WITH_POOL, {"client_id": client_id})).first()
+    row = await _GET_CLIENT_WITH_POOL.first(conn, {"client_id": client_id})
     if row is None:
         return None
     pool = Pool(

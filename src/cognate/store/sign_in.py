@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from cognate.store.prepared import Prepared
 from cognate.store.store import Store
 from cognate.store.tables import sign_in_failures, spent_sessions
 
@@ -105,8 +106,10 @@ def _failure_statement(dialect: Any) -> Any:
     ).returning(_failures.failures)
 
 
-# Built once: building a statement costs more than running it (like pools._GET_POOL).
-_CLAIM = {"sqlite": _claim_statement(sqlite), "postgresql": _claim_statement(postgresql)}
+# Built once, and run prepared (store/prepared.py): a sign-in claims and clears a counter.
+_CLAIM = {
+    dialect.dialect.name: Prepared(_claim_statement(dialect)) for dialect in (sqlite, postgresql)
+}
 _FAIL = {"sqlite": _failure_statement(sqlite), "postgresql": _failure_statement(postgresql)}
 _KEY = sa.and_(
     _failures.pool_id == sa.bindparam("key_pool_id"),
@@ -114,9 +117,15 @@ _KEY = sa.and_(
 )
 _LOCK = sign_in_failures.update().where(_KEY).values(locked_until=sa.bindparam("locked_until"))
 _LOCKED_UNTIL = sa.select(_failures.locked_until).where(_KEY)
-_PRUNE = sign_in_failures.delete().where(_failures.updated_at <= sa.bindparam("stale_before"))
-_CLEAR = sign_in_failures.delete().where(
-    _failures.pool_id == sa.bindparam("pool_id"), _failures.subject == sa.bindparam("subject")
+_PRUNE = Prepared(
+    sign_in_failures.delete().where(
+        _failures.updated_at <= sa.bindparam("stale_before", type_=_failures.updated_at.type)
+    )
+)
+_CLEAR = Prepared(
+    sign_in_failures.delete().where(
+        _failures.pool_id == sa.bindparam("pool_id"), _failures.subject == sa.bindparam("subject")
+    )
 )
 
 
@@ -145,12 +154,12 @@ async def claim_attempt(
         "abandoned_before": now - abandoned_after,
         "threshold": threshold,
     }
-    row = (await conn.execute(_CLAIM[conn.dialect.name], parameters)).first()
+    row = await _CLAIM[conn.dialect.name].first(conn, parameters)
     if row is not None:
         if int(row.failures) == 0:
             # A counter (re)started: when the table can grow, drop the ones that no longer
             # mean anything. The one just written has updated_at == now, so it stays.
-            await conn.execute(_PRUNE, {"stale_before": stale_before})
+            await _PRUNE.run(conn, {"stale_before": stale_before})
         return Claim.CLAIMED
     key = {"key_pool_id": pool_id, "key_subject": subject}
     locked_until = (await conn.execute(_LOCKED_UNTIL, key)).scalar()
@@ -180,7 +189,7 @@ async def record_failure(
 
 async def clear_failures(conn: AsyncConnection, *, pool_id: str, subject: str) -> None:
     """Forget the subject's failures: the password was right (a success resets the count)."""
-    await conn.execute(_CLEAR, {"pool_id": pool_id, "subject": subject})
+    await _CLEAR.run(conn, {"pool_id": pool_id, "subject": subject})
 
 
 @dataclass

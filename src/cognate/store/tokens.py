@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.domain.pool import Pool
 from cognate.domain.user import User
+from cognate.store.prepared import Prepared
 from cognate.store.tables import (
     groups,
     refresh_tokens,
@@ -109,7 +110,7 @@ async def retire_keys(conn: AsyncConnection, pool_id: str, now: datetime) -> int
     return int(result.rowcount)
 
 
-def _refresh(row: sa.Row[Any]) -> RefreshRecord:
+def _refresh(row: Any) -> RefreshRecord:
     return RefreshRecord(
         id=row.rt_id,
         pool_id=row.rt_pool_id,
@@ -128,7 +129,15 @@ def _refresh(row: sa.Row[Any]) -> RefreshRecord:
 _REFRESH_COLUMNS = [column.label(f"rt_{column.name}") for column in refresh_tokens.c]
 
 
-_INSERT_REFRESH_TOKEN = refresh_tokens.insert()
+_NEW_REFRESH_TOKEN_COLUMNS = (
+    "token_hash", "pool_id", "client_id", "user_id", "origin_jti", "device_key", "scopes",
+    "auth_time", "created_at", "expires_at",
+)  # fmt: skip
+_INSERT_REFRESH_TOKEN = Prepared(
+    refresh_tokens.insert().values(
+        {name: sa.bindparam(name) for name in _NEW_REFRESH_TOKEN_COLUMNS}
+    )
+)
 
 
 async def insert_refresh_token(
@@ -158,7 +167,7 @@ async def insert_refresh_token(
         "created_at": now,
         "expires_at": expires_at,
     }
-    await conn.execute(_INSERT_REFRESH_TOKEN, parameters)
+    await _INSERT_REFRESH_TOKEN.run(conn, parameters)
 
 
 # Built once (like pools._GET_POOL): building a statement costs more than running it.
@@ -194,7 +203,7 @@ _GROUP_COLUMNS = [
 ]
 # The refresh token, its user and the user's groups in one statement: one row per group (or
 # one row with NULL group columns), groups ordered by name like groups.groups_of_user.
-_FIND_REFRESH_TOKEN_WITH_GROUPS = (
+_FIND_REFRESH_TOKEN_WITH_GROUPS = Prepared(
     sa.select(users, *_REFRESH_COLUMNS, *_GROUP_COLUMNS)
     .select_from(refresh_tokens)
     .join(users, refresh_tokens.c.user_id == users.c.id)
@@ -220,7 +229,7 @@ async def find_refresh_token_with_groups(
     """`find_refresh_token`, plus up to `max_groups` of the user's groups ordered by name, in
     one query (the REFRESH_TOKEN_AUTH hot path)."""
     parameters = {"token_hash": token_hash, "limit": max_groups}
-    rows = (await conn.execute(_FIND_REFRESH_TOKEN_WITH_GROUPS, parameters)).all()
+    rows = await _FIND_REFRESH_TOKEN_WITH_GROUPS.all(conn, parameters)
     if not rows:
         return None, []
     found = [
@@ -284,7 +293,7 @@ _SUBJECT_FROM = users.join(user_pools, user_pools.c.id == users.c.pool_id)
 _SUBJECT_WHERE = (users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub"))
 # Built once (the GetUser hot path): the user by its (pool_id, sub) unique index, its pool by
 # primary key, and whether the origin refresh token (unique origin_jti) was revoked.
-_TOKEN_SUBJECT = (
+_TOKEN_SUBJECT = Prepared(
     sa.select(
         users,
         *_POOL_COLUMNS,
@@ -298,7 +307,7 @@ _TOKEN_SUBJECT = (
     .select_from(_SUBJECT_FROM)
     .where(*_SUBJECT_WHERE)
 )
-_TOKEN_SUBJECT_WITHOUT_ORIGIN = (
+_TOKEN_SUBJECT_WITHOUT_ORIGIN = Prepared(
     sa.select(users, *_POOL_COLUMNS, sa.false().label("is_origin_revoked"))
     .select_from(_SUBJECT_FROM)
     .where(*_SUBJECT_WHERE)
@@ -312,10 +321,10 @@ async def token_subject(
     query (the GetUser hot path); None if the user no longer exists."""
     if origin_jti:
         parameters = {"pool_id": pool_id, "sub": sub, "origin_jti": origin_jti}
-        row = (await conn.execute(_TOKEN_SUBJECT, parameters)).first()
+        row = await _TOKEN_SUBJECT.first(conn, parameters)
     else:
         parameters = {"pool_id": pool_id, "sub": sub}
-        row = (await conn.execute(_TOKEN_SUBJECT_WITHOUT_ORIGIN, parameters)).first()
+        row = await _TOKEN_SUBJECT_WITHOUT_ORIGIN.first(conn, parameters)
     if row is None:
         return None
     pool = Pool(

@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cognate.domain.user import FILTERABLE_ATTRIBUTES, User, UserStatus
 from cognate.errors import AliasExistsException, UsernameExistsException
 from cognate.store.dialects import is_unique_violation
+from cognate.store.prepared import Prepared
 from cognate.store.tables import aliases, password_history, user_attributes, users
 
 _INDEXED_LENGTH = 512
 
 
-def user_from_row(row: sa.Row[Any]) -> User:
-    """The User of a row of `users`."""
+def user_from_row(row: Any) -> User:
+    """The User of a row of `users` (SQLAlchemy's or store/prepared.py's)."""
     return User(
         id=row.id,
         pool_id=row.pool_id,
@@ -39,14 +40,16 @@ def user_from_row(row: sa.Row[Any]) -> User:
 
 
 # Built once: the user lookup is on nearly every request's path.
-_GET_USER = users.select().where(
-    users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
+_GET_USER = Prepared(
+    users.select().where(
+        users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
+    )
 )
 
 
 async def get_user(conn: AsyncConnection, pool_id: str, key: str) -> User | None:
     """The user whose username key (see domain.user.username_key) is `key`, or None."""
-    row = (await conn.execute(_GET_USER, {"pool_id": pool_id, "key": key})).first()
+    row = await _GET_USER.first(conn, {"pool_id": pool_id, "key": key})
     return user_from_row(row) if row else None
 
 
@@ -178,15 +181,15 @@ async def find_by_aliases(
     query = _alias_query(tuple(candidates))
     parameters = {f"key_{kind}": key for kind, key in candidates.items()}
     parameters["pool_id"] = pool_id
-    rows = (await conn.execute(query, parameters)).all()
+    rows = await query.all(conn, parameters)
     return {row.kind: user_from_row(row) for row in rows}
 
 
 @functools.cache
-def _alias_query(kinds: tuple[str, ...]) -> sa.Select[Any]:
+def _alias_query(kinds: tuple[str, ...]) -> Prepared:
     # Built once per combination of kinds (a pool has at most three): building and caching a
     # fresh statement per sign-in cost more than running it.
-    return (
+    return Prepared(
         sa.select(aliases.c.kind, users)
         .join(users, aliases.c.user_id == users.c.id)
         .where(
