@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from cognate.domain.user import UserStatus
 from cognate.settings import Settings
 from cognate.store import clients, sign_in, tokens, users
+from cognate.store import groups as groups_store
 from cognate.store.dialects import is_unique_violation
 from cognate.store.prepared import Prepared
 from cognate.store.store import Store
@@ -135,6 +136,8 @@ def test_reads_match_sqlalchemy(tmp_path: Path, database_url: str | None) -> Non
              {"token_hash": seeded["token_hash"], "limit": 1000}, 2),
             (tokens._FIND_REFRESH_TOKEN_WITH_GROUPS,
              {"token_hash": seeded["token_hash"], "limit": 1}, 1),
+            (groups_store._FIRST_USER_GROUPS,
+             {"pool_id": pool_id, "user_id": user.id, "limit": 1000}, 2),
         ]  # fmt: skip
         for prepared, parameters, count in cases:
             assert await same_rows(store, prepared, parameters) == count

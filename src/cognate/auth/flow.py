@@ -4,7 +4,7 @@ challenge comes next. The diagram is `flow.md` beside this file; change both tog
 Sources: cognito-surface.md §2b (flows, where each is accepted, challenge parameters) and §9
 (SRP), the InitiateAuth / RespondToAuthChallenge API references, and security-test-plan.md A
 (no user enumeration) and B (lockout). Everything here is pure and sync; idp/auth.py does the
-I/O and runs the functions marked CPU-heavy in a worker thread.
+I/O and runs the functions marked CPU-heavy in the CPU pool (cognate/cpu.py).
 
 Unknown users under PreventUserExistenceErrors=ENABLED get a *decoy*: a USER_ID_FOR_SRP, salt
 and verifier derived from a keyed hash of pool and name, so repeated attempts see the same

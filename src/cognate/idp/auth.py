@@ -3,9 +3,10 @@ AdminRespondToAuthChallenge, and ChangePassword.
 
 Each handler loads, checks, calls the engine (auth/flow.py, whose diagram is auth/flow.md) and
 saves. The rules live in the engine; this module only orders I/O: reads in short read
-transactions, modular exponentiations in a worker thread with no transaction open (DESIGN §7),
-and each attempt claimed against the lockout counter (store/sign_in.py) *before* its password
-is checked, so a burst of guesses gets at most five checks before the lock engages.
+transactions, variable-base modular exponentiations in the CPU pool (cognate/cpu.py) with no
+transaction open (DESIGN §7), and each attempt claimed against the lockout counter
+(store/sign_in.py) *before* its password is checked, so a burst of guesses gets at most five
+checks before the lock engages.
 
 Triggers (cognito-surface.md §8 order): UserMigration for an unknown name in the plain-password
 flows (idp/user_migration.py), PreAuthentication as the sign-in begins and PostAuthentication

@@ -4,7 +4,7 @@ a proven step (the user's state checks, then the next challenge or the tokens).
 Used by idp/auth.py (the fixed flows and their challenges) and idp/user_auth.py (USER_AUTH,
 whose chosen first factor then continues exactly like the flow of the same name). The order of
 I/O is idp/auth.py's: lockout claimed before a password is checked, SRP's variable-base modular
-exponentiations in a worker thread, with no transaction open.
+exponentiations in the CPU pool (cognate/cpu.py), with no transaction open.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Administrative password operations: AdminSetUserPassword, AdminResetUserPassword.
 
 The new credential and the password-history check are 3072-bit modular exponentiations, so
-they run in a worker thread before the writing transaction opens (DESIGN §7).
+they run in the CPU pool (cognate/cpu.py) before the writing transaction opens (DESIGN §7).
 """
 
 from __future__ import annotations

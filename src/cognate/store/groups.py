@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cognate.domain.user import User
 from cognate.errors import GroupExistsException
 from cognate.store.dialects import is_unique_violation
+from cognate.store.prepared import Prepared
 from cognate.store.tables import groups, user_groups, users
 from cognate.store.users import user_from_row
 
@@ -33,7 +34,7 @@ class Group:
     updated_at: datetime
 
 
-def _group(row: sa.Row[Any]) -> Group:
+def _group(row: Any) -> Group:
     return Group(
         pool_id=row.pool_id,
         name=row.name,
@@ -148,6 +149,7 @@ _USER_GROUPS = (
     .order_by(groups.c.name)
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
+_FIRST_USER_GROUPS = Prepared(_USER_GROUPS)
 
 
 async def groups_of_user(
@@ -155,10 +157,10 @@ async def groups_of_user(
 ) -> list[Group]:
     """Up to `limit` groups the user belongs to, ordered by name, starting after name `after`."""
     parameters: dict[str, Any] = {"pool_id": pool_id, "user_id": user_id, "limit": limit}
-    query = _USER_GROUPS
-    if after is not None:
-        query = query.where(groups.c.name > sa.bindparam("after"))
-        parameters["after"] = after
+    if after is None:
+        return [_group(row) for row in await _FIRST_USER_GROUPS.all(conn, parameters)]
+    query = _USER_GROUPS.where(groups.c.name > sa.bindparam("after"))
+    parameters["after"] = after
     return [_group(row) for row in await conn.execute(query, parameters)]
 
 

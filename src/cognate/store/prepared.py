@@ -34,7 +34,8 @@ class _Compiled:
     # the statement's own value, already processed.
     parameters: tuple[tuple[str | None, Any, Processor], ...]
     row: Any  # a namedtuple class, or None for a statement returning nothing
-    results: tuple[Processor, ...]
+    # (column index, processor) for the result columns that have one.
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class Prepared:
@@ -121,9 +122,12 @@ class Prepared:
         names = [column["name"] for column in columns]
         # namedtuple refuses names that are duplicate or not identifiers: label such columns.
         row: Any = namedtuple("PreparedRow", names) if names else None
-        results = tuple(
+        processors = (
             column["type"].dialect_impl(dialect).result_processor(dialect, None)
             for column in columns
+        )
+        results = tuple(
+            (index, process) for index, process in enumerate(processors) if process is not None
         )
         self._sqlite = _Compiled(
             sql=compiled.string, parameters=tuple(parameters), row=row, results=results
@@ -138,8 +142,8 @@ def _columns(statement: Select[Any] | UpdateBase) -> Sequence[Mapping[str, Any]]
     return statement.returning_column_descriptions
 
 
-def _row(compiled: _Compiled, values: Sequence[Any]) -> Any:
-    return compiled.row._make(
-        value if process is None else process(value)
-        for value, process in zip(values, compiled.results, strict=True)
-    )
+def _row(compiled: _Compiled, found: Sequence[Any]) -> Any:
+    values = list(found)
+    for index, process in compiled.results:
+        values[index] = process(values[index])
+    return compiled.row._make(values)

@@ -74,21 +74,24 @@ class _Verified:
     claims: Mapping[str, Any]
 
 
-_VERIFIED: dict[str, _Verified] = {}
-"""Access tokens whose signature this process has checked, oldest first: a client presents the
-same token on every call for up to its validity (an hour by default), and decoding and
-verifying it again cost ~35 us of a GetUser's ~200. Keyed by the whole token, so a hit is the
-same signed bytes; everything else (the key still usable, issuer, expiry, user, revocation)
-is checked on every call."""
 _VERIFIED_MAX = 4096
+"""How many verified access tokens a key ring remembers (KeyRing.verified_tokens)."""
 
 
 async def _verified(ctx: Context, access_token: str) -> tuple[str, Mapping[str, Any]]:
     """The pool and claims of `access_token` if one of the issuer pool's access keys signed
-    it, else NotAuthorizedException."""
-    seen = _VERIFIED.get(access_token)
+    it, else NotAuthorizedException.
+
+    A client presents the same token on every call for up to its validity (an hour by
+    default), and decoding and verifying it again cost ~35 us of a GetUser's ~200, so the key
+    ring remembers tokens it verified, oldest first. Keyed by the whole token, a hit is the
+    same signed bytes; everything else (the key still usable, issuer, expiry, user,
+    revocation) is checked on every call.
+    """
+    ring = key_ring(ctx)
+    seen: _Verified | None = ring.verified_tokens.get(access_token)
     if seen is not None and _pool_of_issuer(ctx, seen.claims.get("iss")) == seen.pool_id:
-        key = await key_ring(ctx).verification_key(ctx, seen.pool_id, seen.kid)
+        key = await ring.verification_key(ctx, seen.pool_id, seen.kid)
         if key is not None and key.purpose == "access":
             return seen.pool_id, seen.claims
     token = token_claims.decode_compact(access_token)
@@ -98,7 +101,7 @@ async def _verified(ctx: Context, access_token: str) -> tuple[str, Mapping[str, 
     kid, pool_id = token.header.get("kid"), _pool_of_issuer(ctx, claims.get("iss"))
     if not isinstance(kid, str) or pool_id is None:
         raise NotAuthorizedException("Invalid Access Token")
-    key = await key_ring(ctx).verification_key(ctx, pool_id, kid)
+    key = await ring.verification_key(ctx, pool_id, kid)
     if key is None or key.purpose != "access":
         raise NotAuthorizedException("Invalid Access Token")
     try:
@@ -107,9 +110,9 @@ async def _verified(ctx: Context, access_token: str) -> tuple[str, Mapping[str, 
         )
     except InvalidSignature as exc:
         raise NotAuthorizedException("Invalid Access Token") from exc
-    if len(_VERIFIED) >= _VERIFIED_MAX:
-        del _VERIFIED[next(iter(_VERIFIED))]
-    _VERIFIED[access_token] = _Verified(pool_id, kid, claims)
+    if len(ring.verified_tokens) >= _VERIFIED_MAX:
+        del ring.verified_tokens[next(iter(ring.verified_tokens))]
+    ring.verified_tokens[access_token] = _Verified(pool_id, kid, claims)
     return pool_id, claims
 
 

@@ -30,6 +30,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 from cryptography.hazmat.primitives import serialization
@@ -110,6 +111,8 @@ class KeyRing:
         # kid -> loaded key: a reload decrypts and parses only keys it has not seen.
         self._loaded: dict[str, SigningKey] = {}
         self._lock = anyio.Lock()
+        # Access tokens whose signature was checked, with their claims: tokens/access.py.
+        self.verified_tokens: dict[str, Any] = {}
 
     async def signing_keys(self, ctx: Context, pool_id: str) -> tuple[SigningKey, SigningKey]:
         """The pool's current (ID key, access key), created if the pool has none yet."""
