@@ -58,8 +58,7 @@ class _AwsJsonFirst:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":
-            response = await self._endpoint.handle(Request(scope, receive))
-            await response(scope, receive, send)
+            await self._endpoint(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -88,7 +87,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> ASGIApp:
 
     app = Starlette(
         routes=[
-            Route("/", endpoint.handle, methods=["POST"]),
+            Route("/", endpoint, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/confirmUser", confirm_link.confirm_user, methods=["GET"]),
             Route("/_import/{pool_id}/{job_id}", import_upload.upload_csv, methods=["PUT"]),
