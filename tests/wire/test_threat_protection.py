@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from pycognito.aws_srp import AWSSRP
 
 COMPROMISED = "password123"  # on zxcvbn's list of common passwords
 STRONG = "k7-Vq2#Lm9!zR4"
@@ -351,6 +352,45 @@ def test_blocked_ip_range_fails_sign_in(idp_client: Any) -> None:
         CompromisedCredentialsRiskConfiguration=BLOCK_COMPROMISED,
     )
     sign_in(idp_client, client_id, name, STRONG)
+
+
+def srp_sign_in(idp_client: Any, pool_id: str, client_id: str, name: str, password: str) -> Any:
+    helper = AWSSRP(username=name, password=password, pool_id=pool_id, client_id=client_id,
+                    client=idp_client)  # fmt: skip
+    request = helper.get_auth_params()
+    challenge = idp_client.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=request
+    )
+    responses = helper.process_challenge(challenge["ChallengeParameters"], request)
+    return idp_client.respond_to_auth_challenge(
+        ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
+    )
+
+
+def test_blocked_ip_range_and_events_apply_to_srp(idp_client: Any) -> None:
+    pool_id = make_pool(idp_client)
+    client_id = idp_client.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="srp", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    name = make_user(idp_client, pool_id, STRONG)
+    result = srp_sign_in(idp_client, pool_id, client_id, name, STRONG)["AuthenticationResult"]
+    with pytest.raises(idp_client.exceptions.NotAuthorizedException, match="Incorrect"):
+        srp_sign_in(idp_client, pool_id, client_id, name, "wrong-password")
+    failed, passed = events(idp_client, pool_id, name)[:2]
+    assert (passed["EventType"], passed["EventResponse"]) == ("SignIn", "Pass")
+    assert passed["EventId"] == claims(result["AccessToken"])["event_id"]
+    assert failed["EventResponse"] == "Fail"
+    assert failed["ChallengeResponses"] == [
+        {"ChallengeName": "Password", "ChallengeResponse": "Failure"}
+    ]
+
+    idp_client.set_risk_configuration(
+        UserPoolId=pool_id, RiskExceptionConfiguration={"BlockedIPRangeList": ["127.0.0.0/8"]}
+    )
+    with pytest.raises(idp_client.exceptions.NotAuthorizedException, match="security reasons"):
+        srp_sign_in(idp_client, pool_id, client_id, name, STRONG)
+    newest = events(idp_client, pool_id, name)[0]
+    assert (newest["EventResponse"], newest["EventRisk"]) == ("Fail", {"RiskDecision": "Block"})
 
 
 def test_events_page_newest_first_and_take_feedback(idp_client: Any) -> None:

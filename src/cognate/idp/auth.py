@@ -233,6 +233,10 @@ async def _answer_password_verifier(
             flow.password_claim_is_valid,
             ctx.secrets, pool.id, subject, session, responses, ctx.clock(),
         )  # fmt: skip
+        # The IP block list and auth events apply to SRP too (no plaintext to screen).
+        await threat_protection.screen_sign_in(
+            ctx, pool, client.id, subject, None, is_correct=is_correct
+        )
         if not is_correct:
             raise NotAuthorizedException(flow.INCORRECT)
     metadata: Mapping[str, str] = req.get("ClientMetadata") or {}

@@ -39,7 +39,7 @@ from cognate.errors import (
     InvalidParameterException,
     NotAuthorizedException,
 )
-from cognate.idp import auth_triggers
+from cognate.idp import auth_triggers, threat_protection
 from cognate.idp.sign_in_subjects import find_subject, lockout_attempt, session_subject
 from cognate.store import sign_in as sign_in_store
 from cognate.triggers import events
@@ -272,6 +272,9 @@ async def answer_password_verifier(
     async with lockout_attempt(ctx, pool, subject, also=spend_both) as claimed:
         is_correct = await cpu.run(
             flow.password_claim_is_valid, ctx.secrets, pool.id, subject, session, responses, now
+        )
+        await threat_protection.screen_sign_in(
+            ctx, pool, client.id, subject, None, is_correct=is_correct
         )
         claimed.failed = not is_correct
     if is_correct:

@@ -253,9 +253,16 @@ async def _record(ctx: Context, event: AuthEvent, *, reset_user: User | None = N
 
 
 async def screen_sign_in(
-    ctx: Context, pool: Pool, client_id: str, subject: Subject, password: str, *, is_correct: bool
+    ctx: Context,
+    pool: Pool,
+    client_id: str,
+    subject: Subject,
+    password: str | None,
+    *,
+    is_correct: bool,
 ) -> None:
-    """The password step's hook, called once the password was checked (`is_correct`).
+    """The password step's hook, called once the password was checked (`is_correct`): by its
+    plaintext `password`, or by an SRP proof (None: nothing to screen for compromise).
 
     ENFORCED: a source address in BlockedIPRangeList, or a right password that is compromised
     with the BLOCK action, fails with NotAuthorizedException; the latter also makes the user
@@ -277,7 +284,8 @@ async def screen_sign_in(
         return
     screen = rules.NO_RISK
     # A user already made to reset is answered PasswordResetRequiredException after the proof.
-    if verdict is not rules.IpVerdict.SKIPPED and user.status is not UserStatus.RESET_REQUIRED:
+    is_screened = verdict is not rules.IpVerdict.SKIPPED
+    if password is not None and is_screened and user.status is not UserStatus.RESET_REQUIRED:
         screen = rules.screen_password(pool_mode, config, PasswordEvent.SIGN_IN, password)
     if screen.is_blocked:
         event = _event(ctx, pool, user, "SignIn", "Fail", screen.risk, _PASSWORD_PASSED)
