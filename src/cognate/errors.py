@@ -4,7 +4,8 @@
     ├── <one class per error shape of the cognito-idp and cognito-identity models>
     └── <protocol errors of the AWS JSON edge: SerializationException, UnknownOperationException,
          MissingAuthenticationTokenException, UnrecognizedClientException,
-         InvalidSignatureException, IncompleteSignatureException, UnsupportedMediaTypeException>
+         InvalidSignatureException, IncompleteSignatureException, UnsupportedMediaTypeException,
+         RequestEntityTooLargeException>
     OAuthError                        the /oauth2 endpoints' RFC 6749 errors (`{"error": …}`)
 
 Raise the specific class where the condition is detected, with Cognito's message text; the AWS
@@ -307,6 +308,12 @@ class IncompleteSignatureException(CognitoError):
 
 class UnsupportedMediaTypeException(CognitoError):
     """The request is not application/x-amz-json-1.1."""
+
+
+class RequestEntityTooLargeException(CognitoError):
+    """The request body is larger than the AWS JSON edge reads (awsjson/endpoint.py)."""
+
+    status_code = 413
 
 
 def error_class(name: str) -> type[CognitoError] | None:

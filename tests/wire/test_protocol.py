@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Iterator
 from typing import Any
 
 import botocore.exceptions
 import httpx
 import pytest
 
+from cognate.awsjson import endpoint
 from tests.conftest import RunningServer, make_client
 
 IDP_TARGET = "AWSCognitoIdentityProviderService"
@@ -104,3 +107,37 @@ def test_unimplemented_operation_is_named_not_500(server: RunningServer, idp_cli
             idp_client._make_api_call(name, {"UserPoolId": pool_id} if members else {})
         assert caught.value.response["Error"]["Code"] == "UnsupportedOperationException"
         assert name in caught.value.response["Error"]["Message"]
+
+
+def test_oversized_body_is_refused_before_it_is_read(server: RunningServer) -> None:
+    """A declared Content-Length over the cap is answered at once: the server never waits
+    for (or holds) the body the header announces."""
+    host, port = server.url.removeprefix("http://").split(":")
+    declared = endpoint.MAX_BODY_BYTES + 1
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = (
+            f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-amz-json-1.1\r\n"
+            f"X-Amz-Target: {IDP_TARGET}.InitiateAuth\r\nContent-Length: {declared}\r\n\r\n"
+        )
+        sock.sendall(head.encode() + b"{")
+        answer = sock.recv(65536).decode()
+    assert answer.startswith("HTTP/1.1 413 ")
+    assert '"__type":"RequestEntityTooLargeException"' in answer
+
+
+def test_streamed_body_over_the_cap_is_refused(
+    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(endpoint, "MAX_BODY_BYTES", 4096)
+
+    def chunks(total: int) -> Iterator[bytes]:
+        yield b'{"ClientId": "'
+        yield b"x" * (total - 16)
+        yield b'"}'
+
+    headers = {"Content-Type": "application/x-amz-json-1.1",
+               "X-Amz-Target": f"{IDP_TARGET}.InitiateAuth"}  # fmt: skip
+    refused = httpx.post(server.url + "/", content=chunks(5000), headers=headers)
+    assert error_of(refused)[:2] == (413, "RequestEntityTooLargeException")
+    accepted = httpx.post(server.url + "/", content=chunks(3000), headers=headers)
+    assert error_of(accepted)[:2] == (400, "InvalidParameterException")  # read, then validated

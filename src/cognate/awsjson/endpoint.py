@@ -26,6 +26,7 @@ from cognate.errors import (
     CognitoError,
     InternalErrorException,
     MissingAuthenticationTokenException,
+    RequestEntityTooLargeException,
     SerializationException,
     TooManyRequestsException,
     UnknownOperationException,
@@ -36,6 +37,11 @@ from cognate.registry import OperationRegistry
 log = logging.getLogger("cognate.awsjson")
 
 _CONTENT_TYPE = b"application/x-amz-json-1.1"
+
+MAX_BODY_BYTES = 64 * 1024 * 1024
+"""The largest request body read. The models' largest input is a managed-login branding of 40
+assets of up to 1 MB each, ~54 MB once base64-encoded; anything larger is refused before it
+is held in memory (security-test-plan.md case 62: bounded memory)."""
 
 
 class AwsJsonEndpoint:
@@ -63,13 +69,12 @@ class AwsJsonEndpoint:
         response objects on the path every API call takes."""
         received_at = time.monotonic()
         request_id = str(uuid.uuid4())
-        try:
-            body = await _body(receive)
-        except ClientDisconnect:
-            return  # nobody to answer
         failure: CognitoError
         try:
+            body = await _body(scope, receive)
             payload = await self._handle(Request(scope), body, request_id, received_at)
+        except ClientDisconnect:
+            return  # nobody to answer
         except CognitoError as error:
             failure = error
         except Exception:
@@ -148,15 +153,30 @@ def _parse_body(body: bytes) -> dict[str, Any]:
     return data
 
 
-async def _body(receive: Receive) -> bytes:
-    chunks = []
+async def _body(scope: Scope, receive: Receive) -> bytes:
+    """The request body, refused once it is known to exceed MAX_BODY_BYTES: by its declared
+    Content-Length before any of it is read, or as it arrives."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+            raise _too_large()
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def _too_large() -> RequestEntityTooLargeException:
+    return RequestEntityTooLargeException(
+        f"Request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB."
+    )
 
 
 async def _answer(
