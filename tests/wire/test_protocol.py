@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
@@ -12,7 +14,7 @@ import httpx
 import pytest
 
 from cognate.awsjson import endpoint
-from tests.conftest import RunningServer, make_client
+from tests.conftest import RunningServer, make_client, start_server
 
 IDP_TARGET = "AWSCognitoIdentityProviderService"
 
@@ -141,3 +143,14 @@ def test_streamed_body_over_the_cap_is_refused(
     assert error_of(refused)[:2] == (413, "RequestEntityTooLargeException")
     accepted = httpx.post(server.url + "/", content=chunks(3000), headers=headers)
     assert error_of(accepted)[:2] == (400, "InvalidParameterException")  # read, then validated
+
+
+def test_start_up_objects_are_frozen_out_of_the_collector(tmp_path: Path) -> None:
+    """Full collections over start-up's objects stalled the loop ~130 ms every few seconds
+    under load (app.py's lifespan): once started, they are in the permanent generation."""
+    gc.unfreeze()
+    thread, _running = start_server(tmp_path)
+    try:
+        assert gc.get_freeze_count() > 50_000
+    finally:
+        thread.stop()
