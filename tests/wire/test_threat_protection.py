@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from typing import Any
 
+import pyotp
 import pytest
 from pycognito.aws_srp import AWSSRP
 
@@ -391,6 +393,45 @@ def test_blocked_ip_range_and_events_apply_to_srp(idp_client: Any) -> None:
         srp_sign_in(idp_client, pool_id, client_id, name, STRONG)
     newest = events(idp_client, pool_id, name)[0]
     assert (newest["EventResponse"], newest["EventRisk"]) == ("Fail", {"RiskDecision": "Block"})
+
+
+def test_a_sign_in_through_mfa_is_one_event_in_progress_then_passed(idp_client: Any) -> None:
+    pool_id = make_pool(idp_client, mode="AUDIT")
+    idp_client.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+    )  # fmt: skip
+    client_id = make_app(idp_client, pool_id)
+    name = make_user(idp_client, pool_id, STRONG)
+    access = sign_in(idp_client, client_id, name, STRONG)["AuthenticationResult"]["AccessToken"]
+    secret = idp_client.associate_software_token(AccessToken=access)["SecretCode"]
+    totp = pyotp.TOTP(secret)
+    idp_client.verify_software_token(AccessToken=access, UserCode=totp.now())
+    idp_client.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    before = len(events(idp_client, pool_id, name))
+
+    challenge = sign_in(idp_client, client_id, name, STRONG)
+    assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    started = events(idp_client, pool_id, name)[0]
+    assert (started["EventType"], started["EventResponse"]) == ("SignIn", "InProgress")
+    assert started["ChallengeResponses"] == [
+        {"ChallengeName": "Password", "ChallengeResponse": "Success"}
+    ]
+    result = idp_client.respond_to_auth_challenge(
+        ClientId=client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": name,
+                            "SOFTWARE_TOKEN_MFA_CODE": totp.at(time.time() + 30)},
+    )["AuthenticationResult"]  # fmt: skip
+    found = events(idp_client, pool_id, name)
+    assert len(found) == before + 1  # the same event, now passed
+    assert found[0]["EventId"] == started["EventId"] == claims(result["AccessToken"])["event_id"]
+    assert found[0]["EventResponse"] == "Pass"
+    assert found[0]["ChallengeResponses"] == [
+        {"ChallengeName": "Password", "ChallengeResponse": "Success"},
+        {"ChallengeName": "Mfa", "ChallengeResponse": "Success"},
+    ]
 
 
 def test_events_page_newest_first_and_take_feedback(idp_client: Any) -> None:

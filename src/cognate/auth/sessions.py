@@ -85,6 +85,8 @@ class AuthSession:
     srp_big_b: int | None = None
     user_sub: str | None = None
     setup_email: str | None = None
+    # Threat protection's InProgress event of this sign-in, and its user (idp/sign_in_steps.py).
+    auth_event: tuple[str, str] | None = None
 
 
 def new_session(
@@ -101,6 +103,7 @@ def new_session(
     srp_big_b: int | None = None,
     user_sub: str | None = None,
     setup_email: str | None = None,
+    auth_event: tuple[str, str] | None = None,
 ) -> AuthSession:
     """A fresh session with a random id, valid from `now` for `validity`."""
     return AuthSession(
@@ -117,6 +120,7 @@ def new_session(
         srp_big_b=srp_big_b,
         user_sub=user_sub,
         setup_email=setup_email,
+        auth_event=auth_event,
     )
 
 
@@ -140,6 +144,8 @@ def seal(box: SecretBox, session: AuthSession, purpose: str) -> str:
         fields["s"] = session.user_sub
     if session.setup_email is not None:
         fields["e"] = session.setup_email
+    if session.auth_event is not None:
+        fields["ev"] = list(session.auth_event)
     plaintext = json.dumps(fields, separators=(",", ":")).encode()
     return base64.b64encode(box.encrypt(plaintext, purpose)).decode("ascii")
 
@@ -236,6 +242,7 @@ def _open(box: SecretBox, sealed: str, purpose: str) -> AuthSession | None:
             srp_big_b=_int(fields["B"]),
             user_sub=fields.get("s"),
             setup_email=fields.get("e"),
+            auth_event=tuple(fields["ev"]) if "ev" in fields else None,
         )
     except ValueError:
         # A ciphertext that authenticates was written by `seal`; failing here means it was

@@ -182,6 +182,7 @@ async def _respond(
     if not sealed:
         raise InvalidParameterException("Missing required parameter Session")
     session = open_session(ctx, pool, client, sealed, sessions.SESSION_PURPOSE, challenge)
+    threat_protection.resume_event(ctx, pool, session)
     if challenge == Challenge.SELECT_CHALLENGE:
         return await user_auth.answer_select_challenge(
             ctx, pool, client, session, name, responses, metadata

@@ -192,6 +192,7 @@ async def continue_sign_in(
         now=now,
         validity=attempt.client.auth_session_validity,
         completed=attempt.completed,
+        auth_event=await threat_protection.carry_event(ctx, attempt.pool, attempt.user),
     )
     if challenge in mfa_challenges.CODE_CHALLENGES:
         parameters = await mfa_challenges.send_code(

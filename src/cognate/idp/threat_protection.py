@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognate.auth.flow import Subject
+from cognate.auth.sessions import AuthSession
 from cognate.context import Context
 from cognate.domain import feedback_tokens
 from cognate.domain import threat_protection as rules
@@ -32,7 +33,7 @@ from cognate.errors import (
     ResourceNotFoundException,
     UserPoolAddOnNotEnabledException,
 )
-from cognate.idp import shapes
+from cognate.idp import mfa_challenges, shapes
 from cognate.idp.clients import require_client
 from cognate.idp.registry import idp
 from cognate.idp.resources import require_pool
@@ -293,6 +294,28 @@ async def screen_sign_in(
         raise NotAuthorizedException(rules.BLOCKED)
     threat_store.expect_tokens(_event(ctx, pool, user, "SignIn", "Pass", screen.risk,
                                       _PASSWORD_PASSED))  # fmt: skip
+
+
+async def carry_event(ctx: Context, pool: Pool, user: User) -> tuple[str, str] | None:
+    """The sign-in's pending event, recorded now as InProgress because a challenge follows:
+    (event id, user sub) for the Session to carry, or None when there is none (mode OFF)."""
+    pending = threat_store.pending_event(pool.id, user.sub)
+    if pending is None:
+        return None
+    if not pending.is_stored:
+        async with ctx.store.begin() as conn:
+            await threat_store.record_in_progress(conn, pending)
+    return pending.event.event_id, user.sub
+
+
+def resume_event(ctx: Context, pool: Pool, session: AuthSession) -> None:
+    """Answering `session`: if it carries an InProgress event, tokens issued by this request
+    mark it passed (with an MFA success when the challenge was an MFA code)."""
+    if session.auth_event is None:
+        return
+    event_id, user_sub = session.auth_event
+    after_mfa = session.challenge in mfa_challenges.ANSWERED_WITH_CODE
+    threat_store.resume(pool.id, user_sub, event_id, after_mfa=after_mfa, now=ctx.clock())
 
 
 async def screen_new_password(

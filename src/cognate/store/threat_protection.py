@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -156,10 +156,17 @@ async def set_feedback(
 
 @dataclass
 class PendingEvent:
-    """A passed sign-in's event, written with its tokens (`pending_event`)."""
+    """A passed sign-in's event, written with its tokens (`pending_event`).
+
+    `is_stored`: already recorded as InProgress, because a challenge followed the password
+    (`record_in_progress`); the tokens then only mark it passed, adding an MFA success when
+    `after_mfa` (the challenge answered was an MFA code).
+    """
 
     event: AuthEvent
     is_done: bool = field(default=False)
+    is_stored: bool = field(default=False)
+    after_mfa: bool = field(default=False)
 
 
 _pending: ContextVar[PendingEvent | None] = ContextVar("pending_auth_event", default=None)
@@ -168,6 +175,50 @@ _pending: ContextVar[PendingEvent | None] = ContextVar("pending_auth_event", def
 def expect_tokens(event: AuthEvent) -> None:
     """Have the tokens this request issues to `event`'s user carry its id and record it."""
     _pending.set(PendingEvent(event=event))
+
+
+IN_PROGRESS = "InProgress"
+_MFA_PASSED = {"ChallengeName": "Mfa", "ChallengeResponse": "Success"}
+
+
+async def record_in_progress(conn: AsyncConnection, pending: PendingEvent) -> None:
+    """Write the pending event now, as InProgress: a challenge follows, and its tokens (if the
+    sign-in gets that far) come in a later request, which `resume` prepares."""
+    await insert_event(conn, replace(pending.event, response=IN_PROGRESS))
+    pending.is_stored = True
+
+
+def resume(pool_id: str, user_sub: str, event_id: str, *, after_mfa: bool, now: datetime) -> None:
+    """Have this request's tokens for the user mark the stored event `event_id` passed (the
+    Session answered carried it)."""
+    event = AuthEvent(
+        pool_id=pool_id, user_sub=user_sub, event_id=event_id, event_type="SignIn",
+        response=IN_PROGRESS, risk={}, context={}, challenge_responses=(), created_at=now,
+    )  # fmt: skip
+    _pending.set(PendingEvent(event=event, is_stored=True, after_mfa=after_mfa))
+
+
+async def write_pending(conn: AsyncConnection, pending: PendingEvent) -> None:
+    """Record a passed sign-in's event in the tokens' transaction: insert it, or mark the
+    InProgress one passed."""
+    if not pending.is_stored:
+        await insert_event(conn, pending.event)
+        return
+    event = pending.event
+    where = (
+        auth_events.c.pool_id == event.pool_id,
+        auth_events.c.user_sub == event.user_sub,
+        auth_events.c.event_id == event.event_id,
+    )
+    found = (await conn.execute(sa.select(auth_events.c.challenge_responses).where(*where))).first()
+    if found is None:
+        return  # pruned with its user meanwhile: nothing to mark
+    challenges = list(found.challenge_responses)
+    if pending.after_mfa:
+        challenges.append(_MFA_PASSED)
+    await conn.execute(
+        auth_events.update().where(*where).values(response="Pass", challenge_responses=challenges)
+    )
 
 
 def pending_event(pool_id: str, user_sub: str) -> PendingEvent | None:

@@ -88,7 +88,7 @@ async def issue_tokens(ctx: Context, sign_in: SignIn) -> dict[str, Any]:
                 conn, pool_id=pending.pool_id, subject=pending.subject
             )
         if auth_event is not None:
-            await threat_store.insert_event(conn, auth_event.event)
+            await threat_store.write_pending(conn, auth_event)
         groups = await _groups(conn, sign_in.pool.id, sign_in.user.id)
         await token_store.insert_refresh_token(
             conn,
