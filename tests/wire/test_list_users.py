@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from cognate.store.tables import user_attributes, users
 from tests.conftest import RunningServer, make_client
+from tests.wire.test_import_jobs import DEFAULT_HEADER
 
 PEOPLE = [
     ("alice", {"email": "alice@example.com", "given_name": "Alice", "family_name": "Smith"}),
@@ -191,30 +192,7 @@ def test_csv_header(idp_client: Any) -> None:
     )["UserPool"]["Id"]
     answer = idp_client.get_csv_header(UserPoolId=pool_id)
     assert answer["UserPoolId"] == pool_id
-    assert answer["CSVHeader"] == [
-        "name",
-        "given_name",
-        "family_name",
-        "middle_name",
-        "nickname",
-        "preferred_username",
-        "profile",
-        "picture",
-        "website",
-        "email",
-        "email_verified",
-        "gender",
-        "birthdate",
-        "zoneinfo",
-        "locale",
-        "phone_number",
-        "phone_number_verified",
-        "address",
-        "updated_at",
-        "cognito:mfa_enabled",
-        "cognito:username",
-        "custom:tier",
-    ]
+    assert answer["CSVHeader"] == [*DEFAULT_HEADER, "custom:tier"]
     with pytest.raises(idp_client.exceptions.ResourceNotFoundException):
         idp_client.get_csv_header(UserPoolId="us-east-1_nonexist0")
 

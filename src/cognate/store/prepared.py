@@ -82,14 +82,7 @@ class Prepared:
         self, conn: AsyncConnection, parameters: Mapping[str, Any]
     ) -> tuple[_Compiled, Any]:
         compiled = self._sqlite or self._compile(conn.dialect)
-        values = [
-            fixed
-            if name is None
-            else parameters[name]
-            if process is None
-            else process(parameters[name])
-            for name, fixed, process in compiled.parameters
-        ]
+        values = [_bound(parameters, *parameter) for parameter in compiled.parameters]
         sync = conn.sync_connection
         if sync is None:
             raise RuntimeError("connection not started")
@@ -140,6 +133,14 @@ def _columns(statement: Select[Any] | UpdateBase) -> Sequence[Mapping[str, Any]]
         descriptions: Sequence[Mapping[str, Any]] = statement.column_descriptions
         return descriptions
     return statement.returning_column_descriptions
+
+
+def _bound(parameters: Mapping[str, Any], name: str | None, fixed: Any, process: Processor) -> Any:
+    """One positional value: the statement's own (`fixed`), or the caller's, processed."""
+    if name is None:
+        return fixed
+    value = parameters[name]
+    return value if process is None else process(value)
 
 
 def _row(compiled: _Compiled, found: Sequence[Any]) -> Any:
